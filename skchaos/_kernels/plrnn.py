@@ -1,0 +1,262 @@
+"""Compiled kernels of the piecewise-linear RNN (PLRNN).
+
+    z_t = a * z_{t-1} + W relu(z_{t-1}) + h
+
+``a`` holds the diagonal of A. Two forcing schemes (``mode``):
+
+- ``IDENTITY_FORCING``: x_hat_t = z_t[:N]; forcing overwrites units 0..N-1 with x_t.
+- ``PINV_FORCING``: x_hat_t = B z_t; forcing overwrites all M units with P x_t,
+  where P = pinv(B) is passed in as data (no gradient flows through it).
+
+Every kernel takes C-contiguous float64 arrays and integer scalars so it compiles once.
+Nothing here imports scikit-learn.
+"""
+
+import numpy as np
+from numba import njit
+
+IDENTITY_FORCING = 0
+PINV_FORCING = 1
+
+
+@njit(cache=True)
+def _force(mode, P, x, z):
+    """Overwrite the latent state ``z`` in place from the observation ``x``."""
+    n_features = x.shape[0]
+    if mode == IDENTITY_FORCING:
+        for i in range(n_features):
+            z[i] = x[i]
+    else:
+        n_latent = z.shape[0]
+        for i in range(n_latent):
+            acc = 0.0
+            for j in range(n_features):
+                acc += P[i, j] * x[j]
+            z[i] = acc
+
+
+@njit(cache=True)
+def _observe(mode, B, z, out):
+    """Write x_hat = obs(z) into ``out``."""
+    n_features = out.shape[0]
+    if mode == IDENTITY_FORCING:
+        for i in range(n_features):
+            out[i] = z[i]
+    else:
+        n_latent = z.shape[0]
+        for i in range(n_features):
+            acc = 0.0
+            for j in range(n_latent):
+                acc += B[i, j] * z[j]
+            out[i] = acc
+
+
+@njit(cache=True)
+def _step(a, WT, h, z, out):
+    """One PLRNN step for a single state, given W transposed.
+
+    Inactive units (relu == 0) are skipped, and reading row j of W^T walks memory
+    contiguously.
+    """
+    n_latent = z.shape[0]
+    for i in range(n_latent):
+        out[i] = a[i] * z[i] + h[i]
+    for j in range(n_latent):
+        zj = z[j]
+        if zj > 0.0:
+            for i in range(n_latent):
+                out[i] += WT[j, i] * zj
+
+
+@njit(cache=True)
+def free_run(mode, a, W, h, B, z0, out):
+    """Free-run ``out.shape[0]`` steps from ``z0``; write observations into ``out``.
+
+    Returns the final latent state.
+    """
+    n_latent = z0.shape[0]
+    WT = np.ascontiguousarray(W.T)
+    z = z0.copy()
+    z_next = np.empty(n_latent)
+    for t in range(out.shape[0]):
+        _step(a, WT, h, z, z_next)
+        z, z_next = z_next, z
+        _observe(mode, B, z, out[t])
+    return z
+
+
+@njit(cache=True)
+def forced_pass(mode, a, W, h, P, X, z_init):
+    """Teacher-force every step along ``X``; return the state after the last row.
+
+    The state starts from ``z_init`` forced with ``X[0]``; every later row is one model
+    step followed by forcing, so the unforced units (identity forcing) are driven by data.
+    """
+    n_latent = z_init.shape[0]
+    WT = np.ascontiguousarray(W.T)
+    z = z_init.copy()
+    z_next = np.empty(n_latent)
+    _force(mode, P, X[0], z)
+    for t in range(1, X.shape[0]):
+        _step(a, WT, h, z, z_next)
+        z, z_next = z_next, z
+        _force(mode, P, X[t], z)
+    return z
+
+
+@njit(cache=True)
+def one_step_map(mode, a, W, h, B, P, X, out):
+    """Map each row x_t independently to x_hat_{t+1} (unforced units start at zero)."""
+    n_latent = a.shape[0]
+    WT = np.ascontiguousarray(W.T)
+    z = np.empty(n_latent)
+    z_next = np.empty(n_latent)
+    for t in range(X.shape[0]):
+        z[:] = 0.0
+        _force(mode, P, X[t], z)
+        _step(a, WT, h, z, z_next)
+        _observe(mode, B, z_next, out[t])
+
+
+@njit(cache=True)
+def _is_forcing_step(t, tau, seq_len):
+    # Forcing at the window's last step would affect nothing, so it is skipped.
+    return tau > 0 and t % tau == 0 and t < seq_len
+
+
+@njit(cache=True)
+def forward_backward(mode, a, W, h, B, P, X, starts, seq_len, tau, noise,
+                     Z, R, Delta, grad_a, grad_W, grad_h, grad_B):
+    """Loss and gradient of one minibatch of windows under sparse teacher forcing.
+
+    Parameters
+    ----------
+    mode : int
+        ``IDENTITY_FORCING`` or ``PINV_FORCING``.
+    a, W, h, B : ndarray
+        Parameters, shapes (M,), (M, M), (M,), (N, M). ``B`` is unused for identity forcing.
+    P : ndarray of shape (M, N)
+        pinv(B), treated as data.
+    X : ndarray of shape (T, N)
+        The whole (standardised) training series; windows are read in place.
+    starts : int64 ndarray of shape (n_batch,)
+        First row of each window; the window is rows start .. start + seq_len.
+    seq_len : int
+        Number of predicted steps per window.
+    tau : int
+        Forcing interval; 0 never forces (plain BPTT).
+    noise : ndarray of shape (n_forcings + 1, n_batch, N)
+        Additive noise on the teacher signal: row 0 for the initial state, row k for the
+        k-th forcing step.
+    Z, R, Delta : ndarray
+        Workspaces of shapes (seq_len + 1, n_batch, M), (seq_len, n_batch, N) and
+        (seq_len, n_batch, M); overwritten.
+    grad_a, grad_W, grad_h, grad_B : ndarray
+        Overwritten with the gradient of the loss.
+
+    Returns
+    -------
+    loss : float
+        Mean squared error over steps, windows and features.
+    """
+    n_batch = starts.shape[0]
+    n_latent = a.shape[0]
+    n_features = X.shape[1]
+    scale = 1.0 / (n_batch * seq_len * n_features)
+    WT = np.ascontiguousarray(W.T)
+    phi = np.empty((n_batch, n_latent))
+    tmp = np.empty((n_batch, n_latent))
+    g = np.zeros((n_batch, n_latent))
+    x_teacher = np.empty(n_features)
+    x_hat = np.empty(n_features)
+    grad_B[:] = 0.0
+
+    for b in range(n_batch):
+        Z[0, b, :] = 0.0
+        for i in range(n_features):
+            x_teacher[i] = X[starts[b], i] + noise[0, b, i]
+        _force(mode, P, x_teacher, Z[0, b])
+
+    loss = 0.0
+    n_forced = 0
+    for t in range(1, seq_len + 1):
+        z_prev = Z[t - 1]
+        for b in range(n_batch):
+            for i in range(n_latent):
+                phi[b, i] = max(z_prev[b, i], 0.0)
+        np.dot(phi, WT, tmp)
+        forcing = _is_forcing_step(t, tau, seq_len)
+        if forcing:
+            n_forced += 1
+        for b in range(n_batch):
+            z_t = Z[t, b]
+            for i in range(n_latent):
+                z_t[i] = a[i] * z_prev[b, i] + tmp[b, i] + h[i]
+            _observe(mode, B, z_t, x_hat)
+            row = starts[b] + t
+            for i in range(n_features):
+                r = x_hat[i] - X[row, i]
+                R[t - 1, b, i] = r
+                loss += r * r
+            if mode == PINV_FORCING:
+                # The readout's gradient uses the state before forcing.
+                for i in range(n_features):
+                    r = R[t - 1, b, i]
+                    for j in range(n_latent):
+                        grad_B[i, j] += r * z_t[j]
+            if forcing:
+                for i in range(n_features):
+                    x_teacher[i] = X[row, i] + noise[n_forced, b, i]
+                _force(mode, P, x_teacher, z_t)
+
+    two_scale = 2.0 * scale
+    for i in range(n_features):
+        for j in range(n_latent):
+            grad_B[i, j] *= two_scale
+    grad_a[:] = 0.0
+    grad_h[:] = 0.0
+    for t in range(seq_len, 0, -1):
+        # g holds dL/dz_t (after forcing); delta becomes dL/dz_t before forcing.
+        delta = Delta[t - 1]
+        if _is_forcing_step(t, tau, seq_len):
+            if mode == PINV_FORCING:
+                delta[:, :] = 0.0
+            else:
+                delta[:, :] = g
+                delta[:, :n_features] = 0.0
+        else:
+            delta[:, :] = g
+        for b in range(n_batch):
+            if mode == IDENTITY_FORCING:
+                for i in range(n_features):
+                    delta[b, i] += two_scale * R[t - 1, b, i]
+            else:
+                for i in range(n_features):
+                    r = two_scale * R[t - 1, b, i]
+                    for j in range(n_latent):
+                        delta[b, j] += r * B[i, j]
+        z_prev = Z[t - 1]
+        for b in range(n_batch):
+            for i in range(n_latent):
+                grad_a[i] += delta[b, i] * z_prev[b, i]
+                grad_h[i] += delta[b, i]
+        if t > 1:
+            np.dot(delta, W, tmp)
+            for b in range(n_batch):
+                for i in range(n_latent):
+                    d = a[i] * delta[b, i]
+                    if z_prev[b, i] > 0.0:
+                        d += tmp[b, i]
+                    g[b, i] = d
+
+    # dL/dW = sum_t delta_t^T relu(z_{t-1}): one large product instead of one per step.
+    Phi = Z[:seq_len].reshape((seq_len * n_batch, n_latent))
+    for k in range(Phi.shape[0]):
+        for i in range(n_latent):
+            if Phi[k, i] < 0.0:
+                Phi[k, i] = 0.0
+    D = Delta.reshape((seq_len * n_batch, n_latent))
+    np.dot(D.T, Phi, grad_W)
+    for i in range(n_latent):
+        grad_W[i, i] = 0.0
+    return loss * scale

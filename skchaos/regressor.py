@@ -1,0 +1,377 @@
+"""ChaoticRNNRegressor: a piecewise-linear RNN trained by BPTT with sparse teacher forcing."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._kernels.plrnn import forced_pass, free_run, one_step_map
+from ._training import FORCING_MODES, PLRNNParameters, init_parameters, train
+from .metrics import state_space_divergence
+
+__all__ = ["ChaoticRNNRegressor"]
+
+
+def _is_step_count(value):
+    return isinstance(value, (Integral, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _check_n_steps(n_steps):
+    if not _is_step_count(n_steps):
+        raise TypeError(f"n_steps must be an int, got {type(n_steps).__name__}.")
+    if n_steps < 1:
+        raise ValueError(f"n_steps must be >= 1, got {n_steps}.")
+    return int(n_steps)
+
+
+def _is_list_of_trials(X):
+    return isinstance(X, (list, tuple)) and len(X) > 0 and np.ndim(X[0]) == 2
+
+
+class ChaoticRNNRegressor(BaseEstimator):
+    """Piecewise-linear RNN for chaotic time series, trained with sparse teacher forcing.
+
+    The latent state evolves as ``z_t = A z_{t-1} + W relu(z_{t-1}) + h`` with ``A``
+    diagonal and ``W`` zero on its diagonal. Training runs backpropagation through time
+    on random windows of the series; every ``tau`` steps the latent state is reset from
+    the data, so no gradient runs much longer than the predictability time
+    ``ln 2 / lambda_max`` and the gradients stay bounded even though the learned system is
+    chaotic (Mikhaeil, Monfared & Durstewitz, NeurIPS 2022).
+
+    ``fit(X)`` learns the dynamics; ``predict(n_steps)`` free-runs the learned system from
+    the end of the training data; ``score(X)`` compares the long-term statistics of a free
+    run with ``X`` (higher is better). ``y`` is accepted everywhere and ignored.
+
+    Parameters
+    ----------
+    n_latent : int, default=30
+        Number of latent units M; at least the number of features N.
+    tau : int or None, default=30
+        Forcing interval in steps. 1 is classical teacher forcing; None never forces
+        (plain BPTT over the whole window). Choose it near ``ln 2 / lambda_max`` with
+        ``lambda_max`` per sampling step.
+    forcing : {"pinv", "identity"}, default="pinv"
+        ``"pinv"`` (the paper's scheme): observations are ``x_hat = B z`` with a learned
+        ``B`` and forcing sets all latent units to ``pinv(B) x``, which cuts the gradient
+        chain completely. ``"identity"``: observations are the first N latent units, forcing
+        overwrites only those, and the other units carry gradients across forcing points.
+    sequence_length : int, default=100
+        Predicted steps per training window; the data must hold at least
+        ``sequence_length + 1`` samples (per trial).
+    batch_size : int, default=32
+        Windows per minibatch.
+    batches_per_epoch : int, default=10
+        Minibatches per epoch.
+    n_epochs : int, default=300
+        Number of epochs.
+    learning_rate : float, default=1e-3
+        Adam step size.
+    max_grad_norm : float or None, default=None
+        Rescale the gradient to this norm when it is larger. Not needed with sparse
+        forcing; the paper's plain-BPTT baseline uses 1.
+    teacher_noise : float, default=0.0
+        Standard deviation of Gaussian noise added to the forcing signal (in standardised
+        units when ``standardize``), which makes the model robust to its own errors.
+    standardize : bool, default=True
+        Train on data scaled to zero mean and unit variance per feature; every output is
+        returned in the data's units.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial parameters, the window draws and the teacher noise.
+    verbose : int, default=0
+        1 reports ten times per fit, 2 or more every epoch.
+
+    Attributes
+    ----------
+    A_ : ndarray of shape (n_latent, n_latent)
+        Diagonal autoregressive matrix.
+    W_ : ndarray of shape (n_latent, n_latent)
+        Coupling matrix, zero on the diagonal.
+    h_ : ndarray of shape (n_latent,)
+        Bias.
+    B_ : ndarray of shape (n_features_in_, n_latent)
+        Readout, ``x_hat = B_ z``; under identity forcing the fixed matrix [I 0].
+    latent_state_ : ndarray of shape (n_latent,)
+        Latent state after a teacher-forced pass over the end of the training data;
+        ``predict(n_steps)`` starts from it.
+    tau_ : int or None
+        Forcing interval used.
+    data_mean_, data_scale_ : ndarray of shape (n_features_in_,)
+        Standardisation applied to the data (zeros and ones if ``standardize=False``).
+    loss_curve_ : list of float
+        Mean training loss per epoch (standardised units).
+    n_iter_ : int
+        Number of epochs run.
+    n_features_in_ : int
+        Number of features seen in fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when X has string column names.
+
+    Examples
+    --------
+    >>> from skchaos import ChaoticRNNRegressor
+    >>> from skchaos.datasets import make_lorenz63
+    >>> X = make_lorenz63(3000, random_state=0)
+    >>> est = ChaoticRNNRegressor(n_latent=10, tau=20, n_epochs=5, random_state=0).fit(X)
+    >>> est.predict(100).shape
+    (100, 3)
+    >>> est.predict(X[:5]).shape
+    (5, 3)
+    """
+
+    _parameter_constraints = {
+        "n_latent": [Interval(Integral, 1, None, closed="left")],
+        "tau": [Interval(Integral, 1, None, closed="left"), None],
+        "forcing": [StrOptions(set(FORCING_MODES))],
+        "sequence_length": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "batches_per_epoch": [Interval(Integral, 1, None, closed="left")],
+        "n_epochs": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "teacher_noise": [Interval(Real, 0, None, closed="left")],
+        "standardize": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(self, n_latent=30, tau=30, forcing="pinv", sequence_length=100,
+                 batch_size=32, batches_per_epoch=10, n_epochs=300, learning_rate=1e-3,
+                 max_grad_norm=None, teacher_noise=0.0, standardize=True,
+                 random_state=None, verbose=0):
+        self.n_latent = n_latent
+        self.tau = tau
+        self.forcing = forcing
+        self.sequence_length = sequence_length
+        self.batch_size = batch_size
+        self.batches_per_epoch = batches_per_epoch
+        self.n_epochs = n_epochs
+        self.learning_rate = learning_rate
+        self.max_grad_norm = max_grad_norm
+        self.teacher_noise = teacher_noise
+        self.standardize = standardize
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
+        return tags
+
+    # ----------------------------------------------------------------- input handling
+    def _validate_trials(self, X):
+        """Validate X (array, DataFrame or list of trials) into float64 C arrays."""
+        trials = list(X) if _is_list_of_trials(X) else [X]
+        checked = []
+        for i, trial in enumerate(trials):
+            checked.append(validate_data(
+                self, trial, reset=(i == 0), dtype=np.float64, order="C",
+                ensure_min_samples=2))
+        needed = self.sequence_length + 1
+        for i, trial in enumerate(checked):
+            if len(trial) < needed:
+                where = f"Trial {i} of X" if len(checked) > 1 else "X"
+                raise ValueError(
+                    f"{where} has {len(trial)} samples, but sequence_length="
+                    f"{self.sequence_length} needs at least {needed}; use a shorter "
+                    "sequence_length or more data.")
+        return checked
+
+    def _transform_input(self, X):
+        return (X - self.data_mean_) / self.data_scale_
+
+    def _inverse_transform_output(self, X):
+        return X * self.data_scale_ + self.data_mean_
+
+    def _validate_X(self, X):
+        X = validate_data(self, X, reset=False, dtype=np.float64, order="C")
+        return np.ascontiguousarray(self._transform_input(X))
+
+    # ------------------------------------------------------------------------- fitting
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn the dynamics of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), or list of such arrays
+            A multivariate time series, rows in time order; or several independent
+            trials of one system (windows never straddle two trials).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : ChaoticRNNRegressor
+            The fitted estimator.
+
+        Raises
+        ------
+        skchaos.exceptions.TrainingDivergedError
+            When training diverges; the message says which setting to change.
+        """
+        trials = self._validate_trials(X)
+        n_features = trials[0].shape[1]
+        if self.n_latent < n_features:
+            raise ValueError(
+                f"n_latent={self.n_latent} is smaller than the number of features "
+                f"({n_features}); the latent space must hold the observations.")
+        tau = 0 if self.tau is None else int(self.tau)
+        if tau >= self.sequence_length:
+            warnings.warn(
+                f"tau={tau} >= sequence_length={self.sequence_length}: no forcing happens "
+                "inside a window, so this trains by plain BPTT (as tau=None).", UserWarning)
+        rng = check_random_state(self.random_state)
+
+        series = np.concatenate(trials)
+        if self.standardize:
+            mean, scale = series.mean(axis=0), series.std(axis=0)
+            scale[scale == 0] = 1.0
+        else:
+            mean, scale = np.zeros(n_features), np.ones(n_features)
+        series = np.ascontiguousarray((series - mean) / scale)
+        valid_starts = []
+        offset = 0
+        for trial in trials:
+            valid_starts.append(np.arange(offset, offset + len(trial) - self.sequence_length))
+            offset += len(trial)
+        valid_starts = np.concatenate(valid_starts).astype(np.int64)
+
+        mode = FORCING_MODES[self.forcing]
+        params = init_parameters(self.n_latent, n_features, mode, rng)
+        loss_curve = train(
+            params, series, valid_starts, seq_len=self.sequence_length, tau=tau,
+            batch_size=self.batch_size, batches_per_epoch=self.batches_per_epoch,
+            n_epochs=self.n_epochs, learning_rate=self.learning_rate,
+            max_grad_norm=self.max_grad_norm, teacher_noise=self.teacher_noise, rng=rng,
+            verbose=self.verbose)
+
+        self.data_mean_, self.data_scale_ = mean, scale
+        self._set_parameters(params)
+        self.tau_ = self.tau
+        self.loss_curve_ = loss_curve
+        self.n_iter_ = len(loss_curve)
+        context = series[offset - min(len(trials[-1]), self.sequence_length + 1):offset]
+        self.latent_state_ = self._forced_state(context)
+        return self
+
+    def _set_parameters(self, params):
+        self.A_ = np.diag(params.a)
+        self.W_ = params.W.copy()
+        self.h_ = params.h.copy()
+        self.B_ = params.B.copy()
+
+    def _kernel_parameters(self):
+        """Parameters in the form the kernels take (one compiled version for all)."""
+        mode = FORCING_MODES[self.forcing]
+        a = np.ascontiguousarray(np.diag(self.A_))
+        if mode == FORCING_MODES["pinv"]:
+            P = np.ascontiguousarray(np.linalg.pinv(self.B_))
+        else:
+            P = np.zeros((self.B_.shape[1], self.B_.shape[0]))
+        return mode, a, self.W_, self.h_, self.B_, P
+
+    def _forced_state(self, X_std):
+        """Latent state after teacher forcing every row of standardised ``X_std``."""
+        mode, a, W, h, _, P = self._kernel_parameters()
+        return forced_pass(mode, a, W, h, P, X_std, np.zeros(len(a)))
+
+    def _free_run(self, z0, n_steps):
+        mode, a, W, h, B, _ = self._kernel_parameters()
+        out = np.empty((n_steps, self.n_features_in_))
+        free_run(mode, a, W, h, B, z0, out)
+        return self._inverse_transform_output(out)
+
+    # ---------------------------------------------------------------------- inference
+    def predict(self, X):
+        """Free-run the learned system, or map each row one step ahead.
+
+        Parameters
+        ----------
+        X : int or array-like of shape (n_samples, n_features)
+            An int ``n_steps``: free-run ``x_hat_{T+1} .. x_hat_{T+n_steps}`` from the state
+            reached by a teacher-forced pass over the end of the training data.
+            An array: the one-step map ``x_t -> x_hat_{t+1}``, row by row (each row
+            starts from its own forced state; unforced latent units start at zero).
+
+        Returns
+        -------
+        X_pred : ndarray of shape (n_steps, n_features) or (n_samples, n_features)
+            In the data's units.
+        """
+        check_is_fitted(self)
+        if _is_step_count(X):
+            return self._free_run(self.latent_state_, _check_n_steps(X))
+        X_std = self._validate_X(X)
+        mode, a, W, h, B, P = self._kernel_parameters()
+        out = np.empty_like(X_std)
+        one_step_map(mode, a, W, h, B, P, X_std, out)
+        return self._inverse_transform_output(out)
+
+    def simulate(self, n_steps, X_context=None):
+        """Free-run after a teacher-forced warm-up on a context window.
+
+        Parameters
+        ----------
+        n_steps : int
+            Number of generated steps.
+        X_context : array-like of shape (n_context, n_features), default=None
+            Observations to force the latent state with, every step; the run continues
+            from the last one. None continues from the end of the training data, as
+            ``predict(n_steps)``.
+
+        Returns
+        -------
+        X_gen : ndarray of shape (n_steps, n_features)
+            The steps after the context, in the data's units.
+
+        Examples
+        --------
+        >>> from skchaos import ChaoticRNNRegressor
+        >>> from skchaos.datasets import make_lorenz63
+        >>> X = make_lorenz63(2000, random_state=0)
+        >>> est = ChaoticRNNRegressor(n_latent=8, n_epochs=2, random_state=0).fit(X)
+        >>> est.simulate(50, X_context=X[:100]).shape
+        (50, 3)
+        """
+        check_is_fitted(self)
+        n_steps = _check_n_steps(n_steps)
+        if X_context is None:
+            z0 = self.latent_state_
+        else:
+            z0 = self._forced_state(self._validate_X(X_context))
+        return self._free_run(z0, n_steps)
+
+    def score(self, X, y=None):
+        """Minus the state-space divergence between X and a free run alongside it.
+
+        The latent state is teacher-forced along the first ``min(sequence_length,
+        n_samples // 2)`` rows of X; the model then free-runs as many steps as X has
+        rows left, and the occupation of state space by the two is compared with
+        :func:`skchaos.metrics.state_space_divergence`. Long-horizon by design: a one-step
+        error would always favour tau = 1, which is wrong for chaotic data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A test block of the series, rows in time order.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            ``-state_space_divergence``; higher is better, 0 is perfect.
+        """
+        check_is_fitted(self)
+        X_std = self._validate_X(X)
+        if len(X_std) < 2:
+            raise ValueError(f"score needs at least 2 samples, got {len(X_std)}.")
+        n_warmup = max(1, min(self.sequence_length, len(X_std) // 2))
+        z0 = self._forced_state(X_std[:n_warmup])
+        X_gen = self._free_run(z0, len(X_std) - n_warmup)
+        X_true = self._inverse_transform_output(X_std[n_warmup:])
+        return -state_space_divergence(X_true, X_gen)
