@@ -52,6 +52,18 @@ class PLRNNParameters:
         return PLRNNParameters(self.n_latent, self.n_features, self.mode, self.theta.copy())
 
 
+def window_starts(trial_lengths, seq_len):
+    """Rows where a window of ``seq_len + 1`` samples fits inside one trial.
+
+    The trials lie back to back in one array; no window straddles two of them.
+    """
+    starts, offset = [], 0
+    for length in trial_lengths:
+        starts.append(np.arange(offset, offset + length - seq_len, dtype=np.int64))
+        offset += length
+    return np.concatenate(starts)
+
+
 def init_parameters(n_latent, n_features, mode, rng):
     """Random initial parameters whose linear part is stable but slow.
 

@@ -1,4 +1,4 @@
-"""Measures of how well a generated trajectory reproduces a chaotic system's long-term behaviour.
+"""Measures of how well a generated trajectory reproduces a system's long-term behaviour.
 
 A chaotic model cannot track a trajectory for long, so a reconstruction is judged by its
 invariant statistics: where the orbit spends its time (:func:`state_space_divergence`) and

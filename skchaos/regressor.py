@@ -10,14 +10,15 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._kernels.plrnn import forced_pass, free_run, one_step_map
-from ._training import FORCING_MODES, PLRNNParameters, init_parameters, train
+from ._training import FORCING_MODES, init_parameters, train, window_starts
 from .metrics import state_space_divergence
 
 __all__ = ["ChaoticRNNRegressor"]
 
 
 def _is_step_count(value):
-    return isinstance(value, (Integral, np.integer)) and not isinstance(value, (bool, np.bool_))
+    is_bool = isinstance(value, (bool, np.bool_))
+    return isinstance(value, (Integral, np.integer)) and not is_bool
 
 
 def _check_n_steps(n_steps):
@@ -161,6 +162,10 @@ class ChaoticRNNRegressor(BaseEstimator):
         tags.target_tags.required = False
         return tags
 
+    def __sklearn_is_fitted__(self):
+        # validate_data sets n_features_in_ before training, which may still diverge.
+        return hasattr(self, "latent_state_")
+
     # ----------------------------------------------------------------- input handling
     def _validate_trials(self, X):
         """Validate X (array, DataFrame or list of trials) into float64 C arrays."""
@@ -223,7 +228,8 @@ class ChaoticRNNRegressor(BaseEstimator):
         if tau >= self.sequence_length:
             warnings.warn(
                 f"tau={tau} >= sequence_length={self.sequence_length}: no forcing happens "
-                "inside a window, so this trains by plain BPTT (as tau=None).", UserWarning)
+                "inside a window, so this trains by plain BPTT (as tau=None).", UserWarning,
+                stacklevel=2)
         rng = check_random_state(self.random_state)
 
         series = np.concatenate(trials)
@@ -233,12 +239,7 @@ class ChaoticRNNRegressor(BaseEstimator):
         else:
             mean, scale = np.zeros(n_features), np.ones(n_features)
         series = np.ascontiguousarray((series - mean) / scale)
-        valid_starts = []
-        offset = 0
-        for trial in trials:
-            valid_starts.append(np.arange(offset, offset + len(trial) - self.sequence_length))
-            offset += len(trial)
-        valid_starts = np.concatenate(valid_starts).astype(np.int64)
+        valid_starts = window_starts([len(t) for t in trials], self.sequence_length)
 
         mode = FORCING_MODES[self.forcing]
         params = init_parameters(self.n_latent, n_features, mode, rng)
@@ -254,7 +255,7 @@ class ChaoticRNNRegressor(BaseEstimator):
         self.tau_ = self.tau
         self.loss_curve_ = loss_curve
         self.n_iter_ = len(loss_curve)
-        context = series[offset - min(len(trials[-1]), self.sequence_length + 1):offset]
+        context = series[len(series) - min(len(trials[-1]), self.sequence_length + 1):]
         self.latent_state_ = self._forced_state(context)
         return self
 

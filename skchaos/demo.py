@@ -1,0 +1,140 @@
+"""The demo behind ``python -m skchaos``: learn Lorenz-63 from data and judge the free run.
+
+Steps: generate a Lorenz-63 training series and an independent test trajectory, set the
+forcing interval tau from the largest Lyapunov exponent, train a ChaoticRNNRegressor,
+free-run it, report the state-space divergence and the power-spectrum distance against
+the test trajectory (with the true system's own score for scale), and save a figure of
+both attractors when matplotlib is installed.
+"""
+
+import argparse
+import math
+import time
+
+from . import ChaoticRNNRegressor
+from .datasets import Lorenz63
+from .metrics import power_spectrum_distance, state_space_divergence
+
+DT = 0.01
+
+
+def predictability_time(max_exponent, dt):
+    """tau = ln 2 / lambda_max in sampling steps, lambda_max per time unit."""
+    return max(1, round(math.log(2.0) / (max_exponent * dt)))
+
+
+def run_demo(n_train=30_000, n_test=100_000, n_epochs=None, random_state=0,
+             figure="skchaos_demo.png", verbose=1):
+    """Run the demo and return its measures as a dict.
+
+    Parameters
+    ----------
+    n_train : int, default=30000
+        Training samples of Lorenz-63 at dt = 0.01.
+    n_test : int, default=100000
+        Length of the independent test trajectory and of the free run.
+    n_epochs : int, default=None
+        Training epochs; None keeps the estimator's default.
+    random_state : int, default=0
+        Seeds the data and the fit.
+    figure : str or None, default="skchaos_demo.png"
+        Where to save the figure; None for no figure.
+    verbose : int, default=1
+        Print progress and results.
+
+    Returns
+    -------
+    results : dict
+        ``tau``, ``fit_seconds``, ``state_space_divergence``, ``power_spectrum_distance``
+        and the true system's scores against the same test trajectory
+        (``reference_divergence``, ``reference_spectrum_distance``).
+
+    Examples
+    --------
+    >>> from skchaos.demo import run_demo
+    >>> results = run_demo(n_train=2000, n_test=2000, n_epochs=2, figure=None, verbose=0)
+    >>> sorted(results)[:3]
+    ['figure', 'fit_seconds', 'power_spectrum_distance']
+    """
+    say = print if verbose else (lambda *args, **kwargs: None)
+    system = Lorenz63()
+    X_train = system.generate(n_train, dt=DT, random_state=random_state)
+    X_test = system.generate(n_test, dt=DT, random_state=random_state + 1)
+    X_reference = system.generate(n_test, dt=DT, random_state=random_state + 2)
+
+    lambda_max = system.literature_max_exponent
+    tau = predictability_time(lambda_max, DT)
+    say(f"Lorenz-63, dt={DT}: {n_train} training samples; literature lambda_max = "
+        f"{lambda_max} per time unit -> tau = ln 2 / (lambda_max dt) = {tau} steps")
+
+    params = {"tau": tau, "random_state": random_state, "verbose": verbose}
+    if n_epochs is not None:
+        params["n_epochs"] = n_epochs
+    est = ChaoticRNNRegressor(**params)
+    start = time.perf_counter()
+    est.fit(X_train)
+    fit_seconds = time.perf_counter() - start
+    X_gen = est.predict(n_test)
+
+    results = {
+        "tau": tau,
+        "fit_seconds": fit_seconds,
+        "state_space_divergence": state_space_divergence(X_test, X_gen),
+        "power_spectrum_distance": power_spectrum_distance(X_test, X_gen),
+        "reference_divergence": state_space_divergence(X_test, X_reference),
+        "reference_spectrum_distance": power_spectrum_distance(X_test, X_reference),
+        "figure": None,
+    }
+    say(f"trained {est.n_iter_} epochs in {fit_seconds:.1f} s; free run of {n_test} steps")
+    say(f"{'':28s}{'model':>10s}{'true system':>14s}")
+    say(f"{'state-space divergence':28s}{results['state_space_divergence']:10.3f}"
+        f"{results['reference_divergence']:14.3f}")
+    say(f"{'power-spectrum distance':28s}{results['power_spectrum_distance']:10.3f}"
+        f"{results['reference_spectrum_distance']:14.3f}")
+    if figure is not None:
+        results["figure"] = _save_figure(X_test, X_gen, figure)
+        say(f"figure: {results['figure']}" if results["figure"]
+            else "figure skipped: install matplotlib (pip install -e '.[plot]')")
+    return results
+
+
+def _save_figure(X_true, X_gen, path):
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    n_show = min(len(X_true), 20_000)
+    fig = plt.figure(figsize=(12, 4.5))
+    for k, (X, title) in enumerate([(X_true, "Lorenz-63 (data)"),
+                                    (X_gen, "ChaoticRNNRegressor (free run)")]):
+        ax = fig.add_subplot(1, 3, k + 1, projection="3d")
+        ax.plot(*X[:n_show].T, lw=0.3)
+        ax.set_title(title)
+    ax = fig.add_subplot(1, 3, 3)
+    ax.plot(X_true[:2000, 0], lw=0.8, label="data")
+    ax.plot(X_gen[:2000, 0], lw=0.8, label="free run")
+    ax.set_xlabel("step")
+    ax.set_ylabel("x")
+    ax.legend(loc="upper right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return str(path)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m skchaos",
+        description="Learn Lorenz-63 with a PLRNN trained by sparse teacher forcing.")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="training epochs (default: the estimator's default)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument("--figure", default="skchaos_demo.png",
+                        help="figure path (default: skchaos_demo.png)")
+    parser.add_argument("--no-figure", action="store_true", help="do not save a figure")
+    args = parser.parse_args(argv)
+    run_demo(n_epochs=args.epochs, random_state=args.seed,
+             figure=None if args.no_figure else args.figure)

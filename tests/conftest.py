@@ -1,0 +1,39 @@
+"""Shared fixtures: the numba kernels compile once per session, before any test is timed."""
+
+import numpy as np
+import pytest
+
+from skchaos import ChaoticRNNRegressor
+from skchaos.datasets import make_henon, make_lorenz63
+
+
+@pytest.fixture(scope="session", autouse=True)
+def warm_kernels():
+    """Compile (or load from cache) every kernel so compile time is not charged to one test."""
+    X = make_lorenz63(300, random_state=0)
+    make_henon(10, random_state=0)
+    for forcing in ("pinv", "identity"):
+        est = ChaoticRNNRegressor(n_latent=4, tau=3, forcing=forcing, sequence_length=10,
+                                  batch_size=2, batches_per_epoch=1, n_epochs=1,
+                                  teacher_noise=0.1, random_state=0).fit(X)
+        est.predict(5)
+        est.predict(X[:5])
+        est.score(X[:50])
+
+
+@pytest.fixture(scope="session")
+def lorenz_train():
+    """A short Lorenz-63 series (dt = 0.01) for fits that must be quick."""
+    return make_lorenz63(4000, random_state=0)
+
+
+@pytest.fixture
+def small_params():
+    """Settings that fit in well under a second."""
+    return dict(n_latent=8, tau=10, sequence_length=30, batch_size=8, batches_per_epoch=2,
+                n_epochs=3, random_state=0)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)

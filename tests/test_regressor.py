@@ -1,0 +1,163 @@
+"""ChaoticRNNRegressor: inputs, outputs, errors, reproducibility and persistence."""
+
+import pickle
+import re
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.exceptions import NotFittedError
+
+from skchaos import ChaoticRNNRegressor
+from skchaos._training import window_starts
+from skchaos.exceptions import TrainingDivergedError
+
+
+@pytest.mark.parametrize("forcing", ["pinv", "identity"])
+def test_fit_predict_shapes_and_attributes(forcing, lorenz_train, small_params):
+    est = ChaoticRNNRegressor(forcing=forcing, **small_params).fit(lorenz_train)
+    M, N = small_params["n_latent"], 3
+    assert est.predict(50).shape == (50, N)
+    assert est.predict(lorenz_train[:7]).shape == (7, N)
+    assert est.simulate(20, X_context=lorenz_train[:40]).shape == (20, N)
+    assert est.A_.shape == (M, M) and np.all(est.A_ == np.diag(np.diag(est.A_)))
+    assert est.W_.shape == (M, M) and np.all(np.diag(est.W_) == 0)
+    assert est.h_.shape == (M,) and est.B_.shape == (N, M)
+    assert est.n_features_in_ == N and est.tau_ == small_params["tau"]
+    assert est.n_iter_ == len(est.loss_curve_) == small_params["n_epochs"]
+    assert np.isfinite(est.score(lorenz_train[:500]))
+    if forcing == "identity":
+        np.testing.assert_array_equal(est.B_, np.hstack([np.eye(N), np.zeros((N, M - N))]))
+
+
+def test_training_lowers_the_loss(lorenz_train, small_params):
+    params = dict(small_params, n_epochs=150)
+    est = ChaoticRNNRegressor(**params).fit(lorenz_train)
+    assert np.mean(est.loss_curve_[-5:]) < 0.5 * np.mean(est.loss_curve_[:5])
+
+
+def test_outputs_are_in_data_units(lorenz_train, small_params):
+    """Shifting and scaling the data shifts and scales every output alike."""
+    est = ChaoticRNNRegressor(**small_params).fit(lorenz_train)
+    shifted = ChaoticRNNRegressor(**small_params).fit(5.0 * lorenz_train + 100.0)
+    np.testing.assert_allclose(shifted.predict(30), 5.0 * est.predict(30) + 100.0,
+                               rtol=1e-9, atol=1e-7)
+    X = lorenz_train[:10]
+    np.testing.assert_allclose(shifted.predict(5.0 * X + 100.0), 5.0 * est.predict(X) + 100.0,
+                               rtol=1e-9, atol=1e-7)
+
+
+def test_predict_continues_from_the_end_of_the_training_data(lorenz_train, small_params):
+    est = ChaoticRNNRegressor(**small_params).fit(lorenz_train)
+    context = lorenz_train[-(small_params["sequence_length"] + 1):]
+    np.testing.assert_array_equal(est.predict(25), est.simulate(25, X_context=context))
+    np.testing.assert_array_equal(est.predict(25), est.simulate(25))
+
+
+def test_same_random_state_same_parameters(lorenz_train, small_params):
+    first = ChaoticRNNRegressor(teacher_noise=0.1, **small_params).fit(lorenz_train)
+    second = ChaoticRNNRegressor(teacher_noise=0.1, **small_params).fit(lorenz_train)
+    other = ChaoticRNNRegressor(teacher_noise=0.1, **dict(small_params, random_state=1))
+    other.fit(lorenz_train)
+    for name in ("A_", "W_", "h_", "B_"):
+        np.testing.assert_array_equal(getattr(first, name), getattr(second, name))
+    assert not np.array_equal(first.W_, other.W_)
+
+
+def test_pickle_and_joblib_round_trips(lorenz_train, small_params, tmp_path):
+    est = ChaoticRNNRegressor(**small_params).fit(lorenz_train)
+    from_pickle = pickle.loads(pickle.dumps(est))
+    joblib.dump(est, tmp_path / "model.joblib")
+    from_joblib = joblib.load(tmp_path / "model.joblib")
+    for loaded in (from_pickle, from_joblib):
+        np.testing.assert_array_equal(loaded.predict(100), est.predict(100))
+        np.testing.assert_array_equal(loaded.predict(lorenz_train[:9]),
+                                      est.predict(lorenz_train[:9]))
+
+
+def test_dataframe_input_keeps_feature_names(lorenz_train, small_params):
+    frame = pd.DataFrame(lorenz_train, columns=["x", "y", "z"])
+    est = ChaoticRNNRegressor(**small_params).fit(frame)
+    assert list(est.feature_names_in_) == ["x", "y", "z"]
+    from_array = ChaoticRNNRegressor(**small_params).fit(lorenz_train)
+    np.testing.assert_array_equal(est.predict(20), from_array.predict(20))
+    np.testing.assert_array_equal(est.predict(frame.iloc[:4]),
+                                  from_array.predict(lorenz_train[:4]))
+
+
+def test_list_of_trials(lorenz_train, small_params):
+    trials = [lorenz_train[:1500], lorenz_train[1500:]]
+    est = ChaoticRNNRegressor(**small_params).fit(trials)
+    context = trials[-1][-(small_params["sequence_length"] + 1):]
+    np.testing.assert_array_equal(est.predict(10), est.simulate(10, X_context=context))
+
+
+def test_windows_never_straddle_trials():
+    starts = window_starts([5, 8], seq_len=3)
+    # Trial 0 holds rows 0..4 (windows of 4 samples start at 0, 1); trial 1 rows 5..12.
+    np.testing.assert_array_equal(starts, [0, 1, 5, 6, 7, 8, 9])
+    assert np.all([(s + 3 <= 4) or (s >= 5 and s + 3 <= 12) for s in starts])
+
+
+def test_divergence_is_reported_and_leaves_no_parameters(lorenz_train, small_params):
+    est = ChaoticRNNRegressor(**dict(small_params, learning_rate=1e6, tau=None,
+                                     sequence_length=200, n_epochs=20))
+    with pytest.raises(TrainingDivergedError, match="learning_rate"):
+        est.fit(lorenz_train * 1e3)
+    assert not hasattr(est, "W_")
+    with pytest.raises(NotFittedError):
+        est.predict(5)
+
+
+@pytest.mark.parametrize("bad, message", [
+    (np.array([[0.0, 1.0, np.nan]] * 50), "NaN"),
+    (np.array([[0.0, 1.0, np.inf]] * 50), "infinity"),
+    (np.zeros(50), "reshape"),
+    (np.zeros((20, 3)), "sequence_length=30 needs at least 31"),
+    ([np.zeros((100, 3)), np.zeros((10, 3))], "Trial 1 of X has 10 samples"),
+])
+def test_bad_training_input(bad, message, small_params):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        ChaoticRNNRegressor(**small_params).fit(bad)
+
+
+@pytest.mark.parametrize("params, message", [
+    (dict(tau=0), "'tau' parameter"),
+    (dict(n_latent=2), "n_latent=2 is smaller than the number of features"),
+    (dict(forcing="full"), "'forcing' parameter"),
+])
+def test_bad_parameters(params, message, lorenz_train, small_params):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        ChaoticRNNRegressor(**dict(small_params, **params)).fit(lorenz_train)
+
+
+def test_tau_at_least_window_length_warns(lorenz_train, small_params):
+    with pytest.warns(UserWarning, match="plain BPTT"):
+        ChaoticRNNRegressor(**dict(small_params, tau=30)).fit(lorenz_train)
+
+
+def test_bad_inference_input(lorenz_train, small_params):
+    est = ChaoticRNNRegressor(**small_params)
+    with pytest.raises(NotFittedError):
+        est.predict(10)
+    est.fit(lorenz_train)
+    with pytest.raises(ValueError, match="n_steps must be >= 1"):
+        est.predict(0)
+    with pytest.raises(TypeError, match="n_steps must be an int"):
+        est.simulate(2.5)
+    expected = "X has 2 features, but ChaoticRNNRegressor is expecting 3"
+    with pytest.raises(ValueError, match=expected):
+        est.predict(np.zeros((4, 2)))
+    with pytest.raises(ValueError, match="X has 2 features"):
+        est.simulate(3, X_context=np.zeros((4, 2)))
+    with pytest.raises(ValueError, match="NaN"):
+        est.score(np.full((40, 3), np.nan))
+
+
+def test_score_prefers_a_trained_model(lorenz_train):
+    params = dict(n_latent=16, tau=20, sequence_length=60, batch_size=16, random_state=0)
+    untrained = ChaoticRNNRegressor(n_epochs=1, **params).fit(lorenz_train)
+    trained = ChaoticRNNRegressor(n_epochs=60, **params).fit(lorenz_train)
+    test = lorenz_train[-2000:]
+    assert trained.score(test) > untrained.score(test)
