@@ -5,11 +5,20 @@ arrays; the time loops run in the compiled kernels of ``skchaos._kernels.plrnn``
 """
 
 import time
+from dataclasses import dataclass, field
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
-from ._kernels.plrnn import IDENTITY_FORCING, PINV_FORCING, forward_backward
+from ._kernels.plrnn import (
+    IDENTITY_FORCING,
+    PINV_FORCING,
+    forced_pass,
+    forward_backward,
+    free_run,
+)
 from .exceptions import TrainingDivergedError
+from .metrics import state_space_divergence
 
 FORCING_MODES = {"identity": IDENTITY_FORCING, "pinv": PINV_FORCING}
 
@@ -50,6 +59,30 @@ class PLRNNParameters:
 
     def copy(self):
         return PLRNNParameters(self.n_latent, self.n_features, self.mode, self.theta.copy())
+
+    def kernel_arguments(self):
+        """(mode, a, W, h, B, P) as the inference kernels take them."""
+        return self.mode, self.a, self.W, self.h, self.B, self.forcing_matrix()
+
+
+def forced_then_free(kernel_args, X_context, n_steps):
+    """Teacher-force along ``X_context`` (every row), then free-run ``n_steps``."""
+    mode, a, W, h, B, P = kernel_args
+    z0 = forced_pass(mode, a, W, h, P, X_context, np.zeros(len(a)))
+    out = np.empty((n_steps, B.shape[0]))
+    free_run(mode, a, W, h, B, z0, out)
+    return out
+
+
+def free_run_divergence(kernel_args, X, n_warmup, n_generated=None):
+    """State-space divergence of a free run after a forced warm-up on ``X[:n_warmup]``.
+
+    The run is compared with the rest of ``X``; ``n_generated`` (default: as many rows as
+    are left) may be longer, which lowers the sampling noise of the generated side.
+    """
+    n_generated = len(X) - n_warmup if n_generated is None else n_generated
+    X_gen = forced_then_free(kernel_args, X[:n_warmup], n_generated)
+    return state_space_divergence(X[n_warmup:], X_gen)
 
 
 def window_starts(trial_lengths, seq_len):
@@ -130,60 +163,111 @@ class MinibatchGradient:
         return loss, self.grad
 
 
-def _divergence_message(epoch, learning_rate, tau, max_grad_norm):
-    hints = [f"lower learning_rate (now {learning_rate:g})"]
-    if max_grad_norm is None:
+def _divergence_message(epoch, config):
+    hints = [f"lower learning_rate (now {config.learning_rate:g})"]
+    if config.max_grad_norm is None:
         hints.append("set max_grad_norm (e.g. 1.0)")
-    if tau == 0:
+    if config.tau == 0:
         hints.append("force the state with a finite tau near the predictability time")
     else:
-        hints.append(f"use a smaller tau (now {tau})")
+        hints.append(f"use a smaller tau (now {config.tau})")
     return (f"Training diverged in epoch {epoch + 1}: the loss or the parameters became "
             f"non-finite. Try to {', or '.join(hints)}. No parameters were kept.")
 
 
-def train(params, X, valid_starts, *, seq_len, tau, batch_size, batches_per_epoch,
-          n_epochs, learning_rate, max_grad_norm, teacher_noise, rng, verbose):
+@dataclass
+class TrainingConfig:
+    """Settings of one training run (see ChaoticRNNRegressor for their meaning)."""
+
+    seq_len: int
+    tau: int  # 0: never force
+    batch_size: int
+    batches_per_epoch: int
+    n_epochs: int
+    learning_rate: float
+    lr_decay: float = 1.0  # final learning rate / initial, reached exponentially
+    max_grad_norm: float | None = None
+    teacher_noise: float = 0.0
+    verbose: int = 0
+    validation_interval: int = 1
+
+
+@dataclass
+class TrainingResult:
+    loss_curve: list = field(default_factory=list)
+    validation_scores: list = field(default_factory=list)
+    best_epoch: int | None = None
+
+
+# |a_i| < 1 keeps a unit without recurrent input from running away on its own: the
+# failure mode of unconstrained training, where one diagonal entry of A grew above 1.
+A_BOUND = 0.999
+
+
+def train(params, X, valid_starts, config, rng, validate=None):
     """Train ``params`` in place by BPTT with sparse teacher forcing.
 
     ``X`` is the standardised, C-contiguous series of all trials back to back and
     ``valid_starts`` the rows where a window may start without straddling two trials.
-    Returns the per-epoch mean training loss.
+    ``validate(params)``, if given, scores the parameters (higher is better) every
+    ``config.validation_interval`` epochs and after the last; the best-scoring parameters
+    are kept.
 
     Raises
     ------
     TrainingDivergedError
         When the loss, the gradient or the parameters become non-finite.
     """
-    gradient = MinibatchGradient(params, X, seq_len, tau, batch_size)
-    optimiser = Adam(params.size, learning_rate)
-    loss_curve = []
-    report_every = max(1, n_epochs // 10) if verbose == 1 else 1
+    # The kernels' matrix products are small: a multi-threaded BLAS only adds overhead
+    # (measured: one thread runs an epoch twice as fast on 2 cores), and a parallel search
+    # runs one fit per core anyway.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _train(params, X, valid_starts, config, rng, validate)
+
+
+def _train(params, X, valid_starts, config, rng, validate):
+    gradient = MinibatchGradient(params, X, config.seq_len, config.tau, config.batch_size)
+    optimiser = Adam(params.size, config.learning_rate)
+    result = TrainingResult()
+    best_theta, best_score = None, -np.inf
+    n_epochs = config.n_epochs
+    report_every = max(1, n_epochs // 10) if config.verbose == 1 else 1
     t_start = time.perf_counter()
     for epoch in range(n_epochs):
-        picks = rng.randint(0, len(valid_starts), size=(batches_per_epoch, batch_size))
+        optimiser.learning_rate = config.learning_rate * config.lr_decay ** (epoch / n_epochs)
+        picks = rng.randint(0, len(valid_starts),
+                            size=(config.batches_per_epoch, config.batch_size))
         starts = valid_starts[picks]
         epoch_loss = 0.0
-        for batch in range(batches_per_epoch):
+        for batch in range(config.batches_per_epoch):
             noise = None
-            if teacher_noise > 0:
-                noise = teacher_noise * rng.standard_normal(gradient.noise_shape)
+            if config.teacher_noise > 0:
+                noise = config.teacher_noise * rng.standard_normal(gradient.noise_shape)
             loss, grad = gradient(starts[batch], noise)
             if not (np.isfinite(loss) and np.all(np.isfinite(grad))):
-                raise TrainingDivergedError(
-                    _divergence_message(epoch, learning_rate, tau, max_grad_norm))
-            if max_grad_norm is not None:
+                raise TrainingDivergedError(_divergence_message(epoch, config))
+            if config.max_grad_norm is not None:
                 norm = np.linalg.norm(grad)
-                if norm > max_grad_norm:
-                    grad *= max_grad_norm / norm
+                if norm > config.max_grad_norm:
+                    grad *= config.max_grad_norm / norm
             optimiser.step(params.theta, grad)
+            np.clip(params.a, -A_BOUND, A_BOUND, out=params.a)
             epoch_loss += loss
         if not np.all(np.isfinite(params.theta)):
-            raise TrainingDivergedError(
-                _divergence_message(epoch, learning_rate, tau, max_grad_norm))
-        loss_curve.append(epoch_loss / batches_per_epoch)
-        if verbose and ((epoch + 1) % report_every == 0 or epoch + 1 == n_epochs):
+            raise TrainingDivergedError(_divergence_message(epoch, config))
+        result.loss_curve.append(epoch_loss / config.batches_per_epoch)
+        message = ""
+        last = epoch + 1 == n_epochs
+        if validate is not None and ((epoch + 1) % config.validation_interval == 0 or last):
+            score = validate(params)
+            result.validation_scores.append(score)
+            if score > best_score:
+                best_score, best_theta, result.best_epoch = score, params.theta.copy(), epoch
+            message = f"  validation {score:.4g}"
+        if config.verbose and ((epoch + 1) % report_every == 0 or last):
             elapsed = time.perf_counter() - t_start
             print(f"[ChaoticRNNRegressor] epoch {epoch + 1}/{n_epochs}  "
-                  f"loss {loss_curve[-1]:.5g}  {elapsed:.1f} s", flush=True)
-    return loss_curve
+                  f"loss {result.loss_curve[-1]:.5g}{message}  {elapsed:.1f} s", flush=True)
+    if best_theta is not None:
+        params.theta[:] = best_theta
+    return result

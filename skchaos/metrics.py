@@ -79,7 +79,7 @@ def state_space_divergence(X_true, X_gen, n_bins=30, *, pseudo_count=1e-5, margi
     bin_width = width * (1.0 + 2.0 * margin) / n_bins
 
     def bin_codes(X):
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore", over="ignore"):
             idx = np.floor((X - low) / bin_width)
         inside = np.all((idx >= 0) & (idx < n_bins), axis=1)
         return idx[inside].astype(np.int64)

@@ -10,8 +10,16 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._kernels.plrnn import forced_pass, free_run, one_step_map
-from ._training import FORCING_MODES, init_parameters, train, window_starts
-from .metrics import state_space_divergence
+from ._training import (
+    FORCING_MODES,
+    PLRNNParameters,
+    TrainingConfig,
+    forced_then_free,
+    free_run_divergence,
+    init_parameters,
+    train,
+    window_starts,
+)
 
 __all__ = ["ChaoticRNNRegressor"]
 
@@ -67,10 +75,14 @@ class ChaoticRNNRegressor(BaseEstimator):
         Windows per minibatch.
     batches_per_epoch : int, default=10
         Minibatches per epoch.
-    n_epochs : int, default=300
+    n_epochs : int, default=1000
         Number of epochs.
     learning_rate : float, default=1e-3
-        Adam step size.
+        Initial Adam step size.
+    learning_rate_decay : float, default=0.1
+        Final step size as a fraction of the initial one, reached by exponential decay
+        over the epochs; 1.0 keeps it constant. Small late steps refine the attractor
+        that larger early steps found.
     max_grad_norm : float or None, default=None
         Rescale the gradient to this norm when it is larger. Not needed with sparse
         forcing; the paper's plain-BPTT baseline uses 1.
@@ -80,6 +92,16 @@ class ChaoticRNNRegressor(BaseEstimator):
     standardize : bool, default=True
         Train on data scaled to zero mean and unit variance per feature; every output is
         returned in the data's units.
+    validation_fraction : float, default=0.1
+        Fraction of the last trial, at its end, held out to score the model during
+        training (50 times per fit): a free run after a forced warm-up is compared with
+        the held-out block by state-space divergence, and the best-scoring parameters
+        are kept. 0 trains on everything and keeps the last parameters. Blocks shorter
+        than 20 samples are too short to score; validation is then skipped with a
+        warning.
+    warm_start : bool, default=False
+        Continue from the parameters (and standardisation) of the previous fit instead
+        of a random initialisation.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial parameters, the window draws and the teacher noise.
     verbose : int, default=0
@@ -104,8 +126,12 @@ class ChaoticRNNRegressor(BaseEstimator):
         Standardisation applied to the data (zeros and ones if ``standardize=False``).
     loss_curve_ : list of float
         Mean training loss per epoch (standardised units).
+    validation_scores_ : list of float
+        Minus the validation divergence at each evaluation (empty without validation).
+    best_epoch_ : int or None
+        Epoch (0-based) whose parameters were kept; None without validation.
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs run (accumulating over warm starts).
     n_features_in_ : int
         Number of features seen in fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -132,16 +158,20 @@ class ChaoticRNNRegressor(BaseEstimator):
         "batches_per_epoch": [Interval(Integral, 1, None, closed="left")],
         "n_epochs": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate_decay": [Interval(Real, 0, 1, closed="right")],
         "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "teacher_noise": [Interval(Real, 0, None, closed="left")],
         "standardize": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
 
     def __init__(self, n_latent=30, tau=30, forcing="pinv", sequence_length=100,
-                 batch_size=32, batches_per_epoch=10, n_epochs=300, learning_rate=1e-3,
-                 max_grad_norm=None, teacher_noise=0.0, standardize=True,
+                 batch_size=32, batches_per_epoch=10, n_epochs=1000, learning_rate=1e-3,
+                 learning_rate_decay=0.1, max_grad_norm=None, teacher_noise=0.0,
+                 standardize=True, validation_fraction=0.1, warm_start=False,
                  random_state=None, verbose=0):
         self.n_latent = n_latent
         self.tau = tau
@@ -151,9 +181,12 @@ class ChaoticRNNRegressor(BaseEstimator):
         self.batches_per_epoch = batches_per_epoch
         self.n_epochs = n_epochs
         self.learning_rate = learning_rate
+        self.learning_rate_decay = learning_rate_decay
         self.max_grad_norm = max_grad_norm
         self.teacher_noise = teacher_noise
         self.standardize = standardize
+        self.validation_fraction = validation_fraction
+        self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
 
@@ -167,13 +200,13 @@ class ChaoticRNNRegressor(BaseEstimator):
         return hasattr(self, "latent_state_")
 
     # ----------------------------------------------------------------- input handling
-    def _validate_trials(self, X):
+    def _validate_trials(self, X, reset=True):
         """Validate X (array, DataFrame or list of trials) into float64 C arrays."""
         trials = list(X) if _is_list_of_trials(X) else [X]
         checked = []
         for i, trial in enumerate(trials):
             checked.append(validate_data(
-                self, trial, reset=(i == 0), dtype=np.float64, order="C",
+                self, trial, reset=reset and i == 0, dtype=np.float64, order="C",
                 ensure_min_samples=2))
         needed = self.sequence_length + 1
         for i, trial in enumerate(checked):
@@ -218,7 +251,8 @@ class ChaoticRNNRegressor(BaseEstimator):
         skchaos.exceptions.TrainingDivergedError
             When training diverges; the message says which setting to change.
         """
-        trials = self._validate_trials(X)
+        warm = self.warm_start and self.__sklearn_is_fitted__()
+        trials = self._validate_trials(X, reset=not warm)
         n_features = trials[0].shape[1]
         if self.n_latent < n_features:
             raise ValueError(
@@ -231,33 +265,86 @@ class ChaoticRNNRegressor(BaseEstimator):
                 "inside a window, so this trains by plain BPTT (as tau=None).", UserWarning,
                 stacklevel=2)
         rng = check_random_state(self.random_state)
+        mode = FORCING_MODES[self.forcing]
 
         series = np.concatenate(trials)
-        if self.standardize:
-            mean, scale = series.mean(axis=0), series.std(axis=0)
-            scale[scale == 0] = 1.0
+        if warm:
+            mean, scale = self.data_mean_, self.data_scale_
+            params = self._warm_start_parameters(mode, n_features)
         else:
-            mean, scale = np.zeros(n_features), np.ones(n_features)
+            if self.standardize:
+                mean, scale = series.mean(axis=0), series.std(axis=0)
+                scale[scale == 0] = 1.0
+            else:
+                mean, scale = np.zeros(n_features), np.ones(n_features)
+            params = init_parameters(self.n_latent, n_features, mode, rng)
         series = np.ascontiguousarray((series - mean) / scale)
-        valid_starts = window_starts([len(t) for t in trials], self.sequence_length)
 
-        mode = FORCING_MODES[self.forcing]
-        params = init_parameters(self.n_latent, n_features, mode, rng)
-        loss_curve = train(
-            params, series, valid_starts, seq_len=self.sequence_length, tau=tau,
-            batch_size=self.batch_size, batches_per_epoch=self.batches_per_epoch,
-            n_epochs=self.n_epochs, learning_rate=self.learning_rate,
-            max_grad_norm=self.max_grad_norm, teacher_noise=self.teacher_noise, rng=rng,
-            verbose=self.verbose)
+        lengths = [len(t) for t in trials]
+        n_validation = self._validation_size(lengths[-1])
+        lengths[-1] -= n_validation
+        train_series = series[:len(series) - n_validation]
+        validate = None
+        if n_validation:
+            X_validation = series[len(series) - n_validation:]
+            n_warmup = min(self.sequence_length, n_validation // 2)
+            # A free run longer than the block lowers the noise of the comparison.
+            n_generated = max(n_validation - n_warmup, 10_000)
+
+            def validate(p):
+                return -free_run_divergence(p.kernel_arguments(), X_validation, n_warmup,
+                                            n_generated)
+
+        config = TrainingConfig(
+            seq_len=self.sequence_length, tau=tau, batch_size=self.batch_size,
+            batches_per_epoch=self.batches_per_epoch, n_epochs=self.n_epochs,
+            learning_rate=self.learning_rate, lr_decay=self.learning_rate_decay,
+            max_grad_norm=self.max_grad_norm, teacher_noise=self.teacher_noise,
+            verbose=self.verbose, validation_interval=max(1, self.n_epochs // 50))
+        result = train(params, train_series, window_starts(lengths, self.sequence_length),
+                       config, rng, validate)
 
         self.data_mean_, self.data_scale_ = mean, scale
         self._set_parameters(params)
         self.tau_ = self.tau
-        self.loss_curve_ = loss_curve
-        self.n_iter_ = len(loss_curve)
+        self.loss_curve_ = (self.loss_curve_ if warm else []) + result.loss_curve
+        self.n_iter_ = len(self.loss_curve_)
+        self.validation_scores_ = result.validation_scores
+        self.best_epoch_ = result.best_epoch
         context = series[len(series) - min(len(trials[-1]), self.sequence_length + 1):]
         self.latent_state_ = self._forced_state(context)
         return self
+
+    def _validation_size(self, last_trial_length):
+        n_validation = int(round(self.validation_fraction * last_trial_length))
+        if n_validation == 0:
+            return 0
+        if n_validation < 20:
+            warnings.warn(
+                f"validation_fraction={self.validation_fraction} leaves {n_validation} "
+                "samples, too few to score; training without validation.", UserWarning,
+                stacklevel=3)
+            return 0
+        if last_trial_length - n_validation < self.sequence_length + 1:
+            raise ValueError(
+                f"After holding out validation_fraction={self.validation_fraction} "
+                f"({n_validation} samples), the last trial keeps "
+                f"{last_trial_length - n_validation} samples, fewer than sequence_length + 1 "
+                f"= {self.sequence_length + 1}; lower validation_fraction or "
+                "sequence_length.")
+        return n_validation
+
+    def _warm_start_parameters(self, mode, n_features):
+        if self.A_.shape[0] != self.n_latent or FORCING_MODES[self.forcing] != mode:
+            raise ValueError("warm_start needs the same n_latent and forcing as the "
+                             "previous fit.")
+        params = PLRNNParameters(self.n_latent, n_features, mode)
+        params.a[:] = np.diag(self.A_)
+        params.W[:] = self.W_
+        params.h[:] = self.h_
+        if params.mode == FORCING_MODES["pinv"]:
+            params.B[:] = self.B_
+        return params
 
     def _set_parameters(self, params):
         self.A_ = np.diag(params.a)
@@ -280,12 +367,6 @@ class ChaoticRNNRegressor(BaseEstimator):
         mode, a, W, h, _, P = self._kernel_parameters()
         return forced_pass(mode, a, W, h, P, X_std, np.zeros(len(a)))
 
-    def _free_run(self, z0, n_steps):
-        mode, a, W, h, B, _ = self._kernel_parameters()
-        out = np.empty((n_steps, self.n_features_in_))
-        free_run(mode, a, W, h, B, z0, out)
-        return self._inverse_transform_output(out)
-
     # ---------------------------------------------------------------------- inference
     def predict(self, X):
         """Free-run the learned system, or map each row one step ahead.
@@ -305,7 +386,7 @@ class ChaoticRNNRegressor(BaseEstimator):
         """
         check_is_fitted(self)
         if _is_step_count(X):
-            return self._free_run(self.latent_state_, _check_n_steps(X))
+            return self.simulate(X)
         X_std = self._validate_X(X)
         mode, a, W, h, B, P = self._kernel_parameters()
         out = np.empty_like(X_std)
@@ -340,11 +421,14 @@ class ChaoticRNNRegressor(BaseEstimator):
         """
         check_is_fitted(self)
         n_steps = _check_n_steps(n_steps)
+        kernel_args = self._kernel_parameters()
         if X_context is None:
-            z0 = self.latent_state_
+            mode, a, W, h, B, _ = kernel_args
+            X_gen = np.empty((n_steps, self.n_features_in_))
+            free_run(mode, a, W, h, B, self.latent_state_, X_gen)
         else:
-            z0 = self._forced_state(self._validate_X(X_context))
-        return self._free_run(z0, n_steps)
+            X_gen = forced_then_free(kernel_args, self._validate_X(X_context), n_steps)
+        return self._inverse_transform_output(X_gen)
 
     def score(self, X, y=None):
         """Minus the state-space divergence between X and a free run alongside it.
@@ -372,7 +456,4 @@ class ChaoticRNNRegressor(BaseEstimator):
         if len(X_std) < 2:
             raise ValueError(f"score needs at least 2 samples, got {len(X_std)}.")
         n_warmup = max(1, min(self.sequence_length, len(X_std) // 2))
-        z0 = self._forced_state(X_std[:n_warmup])
-        X_gen = self._free_run(z0, len(X_std) - n_warmup)
-        X_true = self._inverse_transform_output(X_std[n_warmup:])
-        return -state_space_divergence(X_true, X_gen)
+        return -free_run_divergence(self._kernel_parameters(), X_std, n_warmup)

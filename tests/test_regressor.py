@@ -32,7 +32,7 @@ def test_fit_predict_shapes_and_attributes(forcing, lorenz_train, small_params):
 
 
 def test_training_lowers_the_loss(lorenz_train, small_params):
-    params = dict(small_params, n_epochs=150)
+    params = dict(small_params, n_epochs=150, learning_rate_decay=1.0, validation_fraction=0.0)
     est = ChaoticRNNRegressor(**params).fit(lorenz_train)
     assert np.mean(est.loss_curve_[-5:]) < 0.5 * np.mean(est.loss_curve_[:5])
 
@@ -161,3 +161,48 @@ def test_score_prefers_a_trained_model(lorenz_train):
     trained = ChaoticRNNRegressor(n_epochs=60, **params).fit(lorenz_train)
     test = lorenz_train[-2000:]
     assert trained.score(test) > untrained.score(test)
+
+
+def test_validation_keeps_the_best_parameters(lorenz_train, small_params):
+    params = dict(small_params, n_epochs=20, validation_fraction=0.2)
+    est = ChaoticRNNRegressor(**params).fit(lorenz_train)
+    assert len(est.validation_scores_) == 20  # every epoch when n_epochs < 50
+    assert est.best_epoch_ == int(np.argmax(est.validation_scores_))
+    # The kept parameters reproduce the best validation score.
+    from skchaos._training import free_run_divergence
+
+    block = est._transform_input(lorenz_train[-800:])
+    n_warmup = min(params["sequence_length"], len(block) // 2)
+    score = -free_run_divergence(est._kernel_parameters(), block, n_warmup,
+                                 max(len(block) - n_warmup, 10_000))
+    assert score == pytest.approx(max(est.validation_scores_), rel=1e-9)
+
+
+def test_without_validation_nothing_is_scored(lorenz_train, small_params):
+    est = ChaoticRNNRegressor(**dict(small_params, validation_fraction=0.0)).fit(lorenz_train)
+    assert est.validation_scores_ == [] and est.best_epoch_ is None
+
+
+def test_warm_start_continues_training(lorenz_train, small_params):
+    params = dict(small_params, validation_fraction=0.0, learning_rate_decay=1.0,
+                  learning_rate=1e-3)
+    est = ChaoticRNNRegressor(warm_start=True, **params).fit(lorenz_train)
+    first_W = est.W_.copy()
+    est.fit(lorenz_train)
+    assert est.n_iter_ == 2 * params["n_epochs"] == len(est.loss_curve_)
+    # Continuing moves the parameters only a few Adam steps (each at most about the
+    # learning rate per coordinate) away from the first fit.
+    n_steps = params["n_epochs"] * params["batches_per_epoch"]
+    assert 0 < np.abs(est.W_ - first_W).max() < 1.5 * n_steps * params["learning_rate"]
+    cold = ChaoticRNNRegressor(**params).fit(lorenz_train)
+    assert np.abs(cold.W_ - first_W).max() == 0  # a cold refit starts again
+    with pytest.raises(ValueError, match="same n_latent"):
+        est.set_params(n_latent=9).fit(lorenz_train)
+
+
+def test_diagonal_of_A_stays_inside_the_unit_interval(lorenz_train, small_params):
+    params = dict(small_params, learning_rate=0.05, n_epochs=30, validation_fraction=0.0)
+    est = ChaoticRNNRegressor(**params).fit(lorenz_train)
+    # This step size pushes some entries against the bound, which holds them there.
+    assert np.abs(np.diag(est.A_)).max() == pytest.approx(0.999)
+    assert np.all(np.abs(np.diag(est.A_)) <= 0.999)
