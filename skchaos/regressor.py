@@ -68,9 +68,10 @@ class ChaoticRNNRegressor(BaseEstimator):
         ``B`` and forcing sets all latent units to ``pinv(B) x``, which cuts the gradient
         chain completely. ``"identity"``: observations are the first N latent units, forcing
         overwrites only those, and the other units carry gradients across forcing points.
-    sequence_length : int, default=100
+    sequence_length : int, default=200
         Predicted steps per training window; the data must hold at least
-        ``sequence_length + 1`` samples (per trial).
+        ``sequence_length + 1`` samples (per trial). Several forcing intervals per window
+        let one window train the map from several forced starts.
     batch_size : int, default=32
         Windows per minibatch.
     batches_per_epoch : int, default=10
@@ -168,7 +169,7 @@ class ChaoticRNNRegressor(BaseEstimator):
         "verbose": ["verbose"],
     }
 
-    def __init__(self, n_latent=30, tau=30, forcing="pinv", sequence_length=100,
+    def __init__(self, n_latent=30, tau=30, forcing="pinv", sequence_length=200,
                  batch_size=32, batches_per_epoch=10, n_epochs=1000, learning_rate=1e-3,
                  learning_rate_decay=0.1, max_grad_norm=None, teacher_noise=0.0,
                  standardize=True, validation_fraction=0.1, warm_start=False,
