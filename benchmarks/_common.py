@@ -12,10 +12,16 @@ RESULTS_DIR = Path(__file__).parent / "results"
 
 
 def pin_threads(n_threads=1):
-    """Pin BLAS and numba to ``n_threads``; returns the threadpoolctl limiter (keep it)."""
+    """Pin BLAS and numba to ``n_threads``; returns the threadpoolctl limiter (keep it).
+
+    threadpoolctl only reaches libraries already loaded, so numpy's and scipy's BLAS
+    (which numba's kernels call) are loaded first.
+    """
+    os.environ.setdefault("NUMBA_NUM_THREADS", str(n_threads))
+    import numpy  # noqa: F401
+    import scipy.linalg.cython_blas  # noqa: F401
     from threadpoolctl import threadpool_limits
 
-    os.environ.setdefault("NUMBA_NUM_THREADS", str(n_threads))
     return threadpool_limits(limits=n_threads)
 
 

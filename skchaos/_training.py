@@ -143,13 +143,15 @@ class MinibatchGradient:
     def __init__(self, params, X, seq_len, tau, batch_size):
         M, N = params.n_latent, params.n_features
         self.params, self.X, self.seq_len, self.tau = params, X, seq_len, tau
-        self.Z = np.empty((seq_len + 1, batch_size, M))
-        self.R = np.empty((seq_len, batch_size, N))
-        self.Delta = np.empty((seq_len, batch_size, M))
+        n_forcings = (seq_len - 1) // tau if tau > 0 else 0
+        self.workspaces = (np.empty((seq_len + 1, batch_size, M)),
+                           np.empty((max(n_forcings, 1), batch_size, M)),
+                           np.empty((seq_len, batch_size, N)),
+                           np.empty((seq_len, batch_size, N)),
+                           np.empty((seq_len, batch_size, M)))
         self.grad = np.zeros(params.size)
         self.grad_views = params.views(self.grad)
         self.dummy_grad_B = np.zeros((N, M))
-        n_forcings = (seq_len - 1) // tau if tau > 0 else 0
         self.noise_shape = (n_forcings + 1, batch_size, N)
         self.zero_noise = np.zeros(self.noise_shape)
 
@@ -158,8 +160,8 @@ class MinibatchGradient:
         ga, gW, gh, gB = self.grad_views
         loss = forward_backward(
             p.mode, p.a, p.W, p.h, p.B, p.forcing_matrix(), self.X, starts, self.seq_len,
-            self.tau, self.zero_noise if noise is None else noise, self.Z, self.R,
-            self.Delta, ga, gW, gh, self.dummy_grad_B if gB is None else gB)
+            self.tau, self.zero_noise if noise is None else noise, *self.workspaces,
+            ga, gW, gh, self.dummy_grad_B if gB is None else gB)
         return loss, self.grad
 
 

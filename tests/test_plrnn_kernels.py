@@ -29,12 +29,14 @@ def _random_model(rng, mode):
 
 
 def _loss_and_grads(mode, a, W, h, B, P, X, starts, tau, noise):
-    Z = np.empty((SEQ_LEN + 1, N_BATCH, M))
-    R = np.empty((SEQ_LEN, N_BATCH, N))
-    D = np.empty((SEQ_LEN, N_BATCH, M))
+    n_forcings = (SEQ_LEN - 1) // tau if tau else 0
+    workspaces = (np.empty((SEQ_LEN + 1, N_BATCH, M)),
+                  np.empty((max(n_forcings, 1), N_BATCH, M)),
+                  np.empty((SEQ_LEN, N_BATCH, N)), np.empty((SEQ_LEN, N_BATCH, N)),
+                  np.empty((SEQ_LEN, N_BATCH, M)))
     grads = [np.empty(M), np.empty((M, M)), np.empty(M), np.empty((N, M))]
     loss = forward_backward(mode, a, W, h, B, P, X, starts, SEQ_LEN, tau, noise,
-                            Z, R, D, *grads)
+                            *workspaces, *grads)
     return loss, grads
 
 

@@ -121,12 +121,12 @@ def one_step_map(mode, a, W, h, B, P, X, out):
 @njit(cache=True)
 def _is_forcing_step(t, tau, seq_len):
     # Forcing at the window's last step would affect nothing, so it is skipped.
-    return tau > 0 and t % tau == 0 and t < seq_len
+    return tau > 0 and t > 0 and t % tau == 0 and t < seq_len
 
 
 @njit(cache=True)
 def forward_backward(mode, a, W, h, B, P, X, starts, seq_len, tau, noise,
-                     Z, R, Delta, grad_a, grad_W, grad_h, grad_B):
+                     Z, Z_forced, targets, R, Delta, grad_a, grad_W, grad_h, grad_B):
     """Loss and gradient of one minibatch of windows under sparse teacher forcing.
 
     Parameters
@@ -148,9 +148,11 @@ def forward_backward(mode, a, W, h, B, P, X, starts, seq_len, tau, noise,
     noise : ndarray of shape (n_forcings + 1, n_batch, N)
         Additive noise on the teacher signal: row 0 for the initial state, row k for the
         k-th forcing step.
-    Z, R, Delta : ndarray
-        Workspaces of shapes (seq_len + 1, n_batch, M), (seq_len, n_batch, N) and
-        (seq_len, n_batch, M); overwritten.
+    Z, Z_forced, targets, R, Delta : ndarray
+        Workspaces, overwritten: states before forcing (seq_len + 1, n_batch, M), states
+        after forcing at the forcing steps (max(n_forcings, 1), n_batch, M), the window
+        targets and residuals (seq_len, n_batch, N), and dL/dz before forcing
+        (seq_len, n_batch, M).
     grad_a, grad_W, grad_h, grad_B : ndarray
         Overwritten with the gradient of the loss.
 
@@ -158,84 +160,100 @@ def forward_backward(mode, a, W, h, B, P, X, starts, seq_len, tau, noise,
     -------
     loss : float
         Mean squared error over steps, windows and features.
+
+    Notes
+    -----
+    The time loops hold only the recurrence (one matrix product per step each way);
+    everything that is a plain product over all steps and windows at once (readout,
+    residuals, the gradients of W and B) runs as one large product outside them.
     """
     n_batch = starts.shape[0]
     n_latent = a.shape[0]
     n_features = X.shape[1]
-    scale = 1.0 / (n_batch * seq_len * n_features)
+    two_scale = 2.0 / (n_batch * seq_len * n_features)
     WT = np.ascontiguousarray(W.T)
     phi = np.empty((n_batch, n_latent))
     tmp = np.empty((n_batch, n_latent))
     g = np.zeros((n_batch, n_latent))
     x_teacher = np.empty(n_features)
-    x_hat = np.empty(n_features)
-    grad_B[:] = 0.0
 
     for b in range(n_batch):
         Z[0, b, :] = 0.0
         for i in range(n_features):
             x_teacher[i] = X[starts[b], i] + noise[0, b, i]
         _force(mode, P, x_teacher, Z[0, b])
+        for t in range(seq_len):
+            targets[t, b, :] = X[starts[b] + t + 1]
 
-    loss = 0.0
-    n_forced = 0
+    # Forward: Z[t] is the state before forcing; the recurrence continues from the state
+    # after forcing, which differs only at forcing steps (kept in Z_forced).
     for t in range(1, seq_len + 1):
         z_prev = Z[t - 1]
+        if _is_forcing_step(t - 1, tau, seq_len):
+            z_prev = Z_forced[(t - 1) // tau - 1]
         for b in range(n_batch):
             for i in range(n_latent):
                 phi[b, i] = max(z_prev[b, i], 0.0)
         np.dot(phi, WT, tmp)
-        forcing = _is_forcing_step(t, tau, seq_len)
-        if forcing:
-            n_forced += 1
+        z_t = Z[t]
         for b in range(n_batch):
-            z_t = Z[t, b]
             for i in range(n_latent):
-                z_t[i] = a[i] * z_prev[b, i] + tmp[b, i] + h[i]
-            _observe(mode, B, z_t, x_hat)
-            row = starts[b] + t
-            for i in range(n_features):
-                r = x_hat[i] - X[row, i]
-                R[t - 1, b, i] = r
-                loss += r * r
-            if mode == PINV_FORCING:
-                # The readout's gradient uses the state before forcing.
+                z_t[b, i] = a[i] * z_prev[b, i] + tmp[b, i] + h[i]
+        if _is_forcing_step(t, tau, seq_len):
+            k = t // tau
+            forced = Z_forced[k - 1]
+            forced[:, :] = z_t
+            for b in range(n_batch):
                 for i in range(n_features):
-                    r = R[t - 1, b, i]
-                    for j in range(n_latent):
-                        grad_B[i, j] += r * z_t[j]
-            if forcing:
-                for i in range(n_features):
-                    x_teacher[i] = X[row, i] + noise[n_forced, b, i]
-                _force(mode, P, x_teacher, z_t)
+                    x_teacher[i] = X[starts[b] + t, i] + noise[k, b, i]
+                _force(mode, P, x_teacher, forced[b])
 
-    two_scale = 2.0 * scale
-    for i in range(n_features):
-        for j in range(n_latent):
-            grad_B[i, j] *= two_scale
+    # Readout, residuals and the loss gradient at every state before forcing.
+    n_rows = seq_len * n_batch
+    Z_steps = Z[1:].reshape((n_rows, n_latent))
+    R_rows = R.reshape((n_rows, n_features))
+    T_rows = targets.reshape((n_rows, n_features))
+    D_rows = Delta.reshape((n_rows, n_latent))
+    if mode == PINV_FORCING:
+        np.dot(Z_steps, B.T, R_rows)
+    else:
+        for r in range(n_rows):
+            for i in range(n_features):
+                R_rows[r, i] = Z_steps[r, i]
+    loss = 0.0
+    for r in range(n_rows):
+        for i in range(n_features):
+            R_rows[r, i] -= T_rows[r, i]
+            loss += R_rows[r, i] * R_rows[r, i]
+    if mode == PINV_FORCING:
+        np.dot(R_rows.T, Z_steps, grad_B)
+        grad_B *= two_scale
+        np.dot(R_rows, B, D_rows)
+        D_rows *= two_scale
+    else:
+        grad_B[:, :] = 0.0
+        D_rows[:, :] = 0.0
+        for r in range(n_rows):
+            for i in range(n_features):
+                D_rows[r, i] = two_scale * R_rows[r, i]
+
+    # Backward: g is dL/dz_t after forcing; Delta[t - 1] becomes dL/dz_t before forcing.
     grad_a[:] = 0.0
     grad_h[:] = 0.0
     for t in range(seq_len, 0, -1):
-        # g holds dL/dz_t (after forcing); delta becomes dL/dz_t before forcing.
         delta = Delta[t - 1]
         if _is_forcing_step(t, tau, seq_len):
-            if mode == PINV_FORCING:
-                delta[:, :] = 0.0
-            else:
-                delta[:, :] = g
-                delta[:, :n_features] = 0.0
+            if mode == IDENTITY_FORCING:  # pinv forcing cuts the chain completely
+                for b in range(n_batch):
+                    for i in range(n_features, n_latent):
+                        delta[b, i] += g[b, i]
         else:
-            delta[:, :] = g
-        for b in range(n_batch):
-            if mode == IDENTITY_FORCING:
-                for i in range(n_features):
-                    delta[b, i] += two_scale * R[t - 1, b, i]
-            else:
-                for i in range(n_features):
-                    r = two_scale * R[t - 1, b, i]
-                    for j in range(n_latent):
-                        delta[b, j] += r * B[i, j]
+            for b in range(n_batch):
+                for i in range(n_latent):
+                    delta[b, i] += g[b, i]
         z_prev = Z[t - 1]
+        if _is_forcing_step(t - 1, tau, seq_len):
+            z_prev = Z_forced[(t - 1) // tau - 1]
         for b in range(n_batch):
             for i in range(n_latent):
                 grad_a[i] += delta[b, i] * z_prev[b, i]
@@ -249,14 +267,18 @@ def forward_backward(mode, a, W, h, B, P, X, starts, seq_len, tau, noise,
                         d += tmp[b, i]
                     g[b, i] = d
 
-    # dL/dW = sum_t delta_t^T relu(z_{t-1}): one large product instead of one per step.
-    Phi = Z[:seq_len].reshape((seq_len * n_batch, n_latent))
-    for k in range(Phi.shape[0]):
+    # dL/dW = sum_t delta_t^T relu(z_{t-1} after forcing): one product over all steps.
+    # Z's states before forcing are no longer needed, so it is overwritten in place.
+    for j in range(Z_forced.shape[0]):
+        t = (j + 1) * tau
+        if tau > 0 and t < seq_len:
+            Z[t, :, :] = Z_forced[j]
+    Phi = Z[:seq_len].reshape((n_rows, n_latent))
+    for r in range(n_rows):
         for i in range(n_latent):
-            if Phi[k, i] < 0.0:
-                Phi[k, i] = 0.0
-    D = Delta.reshape((seq_len * n_batch, n_latent))
-    np.dot(D.T, Phi, grad_W)
+            if Phi[r, i] < 0.0:
+                Phi[r, i] = 0.0
+    np.dot(D_rows.T, Phi, grad_W)
     for i in range(n_latent):
         grad_W[i, i] = 0.0
-    return loss * scale
+    return loss * two_scale / 2.0
