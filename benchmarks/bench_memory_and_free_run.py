@@ -44,7 +44,7 @@ def main():
 
     runs = []
     for n_latent in (30, 100):
-        model = ChaoticRNNRegressor(n_latent=n_latent, n_epochs=1, random_state=0)
+        model = ChaoticRNNRegressor(n_latent=n_latent, n_epochs=20, random_state=0)
         model.fit(X[:20_000])
         model.predict(10)
         times = []

@@ -268,18 +268,23 @@ class ChaoticRNNRegressor(BaseEstimator):
         rng = check_random_state(self.random_state)
         mode = FORCING_MODES[self.forcing]
 
+        # The one copy of the data that training reads; standardised in place so that
+        # a long series is never held twice.
         series = np.concatenate(trials)
         if warm:
             mean, scale = self.data_mean_, self.data_scale_
             params = self._warm_start_parameters(mode, n_features)
+            series -= mean
         else:
             if self.standardize:
-                mean, scale = series.mean(axis=0), series.std(axis=0)
+                mean = series.mean(axis=0)
+                series -= mean
+                scale = np.sqrt(np.einsum("ij,ij->j", series, series) / len(series))
                 scale[scale == 0] = 1.0
             else:
                 mean, scale = np.zeros(n_features), np.ones(n_features)
             params = init_parameters(self.n_latent, n_features, mode, rng)
-        series = np.ascontiguousarray((series - mean) / scale)
+        series /= scale
 
         lengths = [len(t) for t in trials]
         n_validation = self._validation_size(lengths[-1])
@@ -429,7 +434,15 @@ class ChaoticRNNRegressor(BaseEstimator):
             free_run(mode, a, W, h, B, self.latent_state_, X_gen)
         else:
             X_gen = forced_then_free(kernel_args, self._validate_X(X_context), n_steps)
-        return self._inverse_transform_output(X_gen)
+        finite = np.isfinite(X_gen).all(axis=1)
+        if not finite.all():
+            warnings.warn(
+                f"The free run left the finite range at step {int(np.argmin(finite)) + 1} "
+                f"of {n_steps}: the learned system is unstable there. Train longer, with a "
+                "smaller learning_rate, or keep the best parameters (validation_fraction).",
+                RuntimeWarning, stacklevel=2)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._inverse_transform_output(X_gen)
 
     def score(self, X, y=None):
         """Minus the state-space divergence between X and a free run alongside it.

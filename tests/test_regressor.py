@@ -206,3 +206,13 @@ def test_diagonal_of_A_stays_inside_the_unit_interval(lorenz_train, small_params
     # This step size pushes some entries against the bound, which holds them there.
     assert np.abs(np.diag(est.A_)).max() == pytest.approx(0.999)
     assert np.all(np.abs(np.diag(est.A_)) <= 0.999)
+
+
+def test_unstable_free_run_warns(lorenz_train, small_params):
+    est = ChaoticRNNRegressor(**small_params).fit(lorenz_train)
+    est.A_ = 0.999 * np.eye(est.n_latent)
+    est.W_ = np.zeros_like(est.W_)
+    est.h_ = np.full_like(est.h_, 1e308)  # overflows at the second step
+    with pytest.warns(RuntimeWarning, match="left the finite range at step 2"):
+        X_gen = est.predict(10)
+    assert not np.isfinite(X_gen[-1]).all()
