@@ -13,10 +13,9 @@ PyTorch is a benchmark-only dependency: ``pip install torch==2.13.0``.
 
 import argparse
 import statistics
-import time
 
 import numpy as np
-from _common import machine_record, pin_threads, print_table, write_json
+from _common import machine_record, median_time, pin_threads, print_table, write_json
 
 _LIMITS = pin_threads(1)
 
@@ -94,16 +93,6 @@ class TorchEpoch:
             self.optimiser.step()
 
 
-def _median_epoch(epoch, repeats):
-    epoch()  # compile / warm up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        epoch()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def compare_with_torch(X, latents, repeats, seq_len=100, tau=30, batch_size=32,
                        batches_per_epoch=10):
     rows = []
@@ -113,8 +102,8 @@ def compare_with_torch(X, latents, repeats, seq_len=100, tau=30, batch_size=32,
         ours(), theirs()
         t_ours, t_torch = [], []
         for _ in range(repeats):  # interleaved, so machine noise hits both alike
-            t_ours.append(_median_epoch(ours, 1))
-            t_torch.append(_median_epoch(theirs, 1))
+            t_ours.append(median_time(ours, 1))
+            t_torch.append(median_time(theirs, 1))
         rows.append({"M": n_latent, "skchaos_ms": 1e3 * statistics.median(t_ours),
                      "torch_ms": 1e3 * statistics.median(t_torch),
                      "speedup": statistics.median(t_torch) / statistics.median(t_ours)})
@@ -128,7 +117,7 @@ def scaling_table(X, latents, lengths, repeats, tau=30, batch_size=32, batches_p
         for seq_len in lengths:
             epoch = SkchaosEpoch(X, n_latent, seq_len, tau, batch_size, batches_per_epoch,
                                  "pinv")
-            t = _median_epoch(epoch, repeats)
+            t = median_time(epoch, repeats)
             rows.append({"M": n_latent, "sequence_length": seq_len, "epoch_ms": 1e3 * t,
                          "us_per_step": 1e6 * t / (seq_len * batches_per_epoch)})
     print_table(rows, ["M", "sequence_length", "epoch_ms", "us_per_step"])
