@@ -57,7 +57,7 @@ class ChaoticRNNRegressor(BaseEstimator):
 
     Parameters
     ----------
-    n_latent : int, default=50
+    n_latent : int, default=80
         Number of latent units M; at least the number of features N. More units make a
         more accurate map, which matters most for long forcing intervals.
     tau : int or None, default=30
@@ -172,7 +172,7 @@ class ChaoticRNNRegressor(BaseEstimator):
         "verbose": ["verbose"],
     }
 
-    def __init__(self, n_latent=50, tau=30, forcing="pinv", sequence_length=200,
+    def __init__(self, n_latent=80, tau=30, forcing="pinv", sequence_length=200,
                  batch_size=32, batches_per_epoch=10, n_epochs=1000, learning_rate=1e-3,
                  learning_rate_decay=0.1, max_grad_norm=1.0, teacher_noise=0.0,
                  standardize=True, validation_fraction=0.1, warm_start=False,
