@@ -1,7 +1,8 @@
 """skchaos: learn chaotic dynamical systems from time series, scikit-learn style."""
 
+from .lyapunov import LyapunovSpectrum
 from .regressor import ChaoticRNNRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["ChaoticRNNRegressor", "__version__"]
+__all__ = ["ChaoticRNNRegressor", "LyapunovSpectrum", "__version__"]

@@ -20,6 +20,7 @@ from ._training import (
     train,
     window_starts,
 )
+from .lyapunov import LyapunovSpectrum
 
 __all__ = ["ChaoticRNNRegressor"]
 
@@ -60,10 +61,13 @@ class ChaoticRNNRegressor(BaseEstimator):
     n_latent : int, default=80
         Number of latent units M; at least the number of features N. More units make a
         more accurate map, which matters most for long forcing intervals.
-    tau : int or None, default=30
+    tau : int, "auto" or None, default=30
         Forcing interval in steps. 1 is classical teacher forcing; None never forces
-        (plain BPTT over the whole window). Choose it near ``ln 2 / lambda_max`` with
-        ``lambda_max`` per sampling step.
+        (plain BPTT over the whole window). ``"auto"`` estimates the Lyapunov spectrum of
+        the training data (:class:`~skchaos.LyapunovSpectrum` with its defaults) and uses
+        the predictability time ``ln 2 / lambda_max`` (lambda_max per sampling step),
+        capped at ``sequence_length``; for data whose lambda_max <= 0 it warns and uses the
+        cap, which is plain BPTT within a window.
     forcing : {"pinv", "identity"}, default="pinv"
         ``"pinv"`` (the paper's scheme): observations are ``x_hat = B z`` with a learned
         ``B`` and forcing sets all latent units to ``pinv(B) x``, which cuts the gradient
@@ -126,6 +130,9 @@ class ChaoticRNNRegressor(BaseEstimator):
         ``predict(n_steps)`` starts from it.
     tau_ : int or None
         Forcing interval used.
+    lyapunov_ : LyapunovSpectrum
+        With ``tau="auto"``: the spectrum estimated from the training data (in
+        standardised units, per step) that set ``tau_``.
     data_mean_, data_scale_ : ndarray of shape (n_features_in_,)
         Standardisation applied to the data (zeros and ones if ``standardize=False``).
     loss_curve_ : list of float
@@ -155,7 +162,7 @@ class ChaoticRNNRegressor(BaseEstimator):
 
     _parameter_constraints = {
         "n_latent": [Interval(Integral, 1, None, closed="left")],
-        "tau": [Interval(Integral, 1, None, closed="left"), None],
+        "tau": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "forcing": [StrOptions(set(FORCING_MODES))],
         "sequence_length": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -262,8 +269,11 @@ class ChaoticRNNRegressor(BaseEstimator):
             raise ValueError(
                 f"n_latent={self.n_latent} is smaller than the number of features "
                 f"({n_features}); the latent space must hold the observations.")
-        tau = 0 if self.tau is None else int(self.tau)
-        if tau >= self.sequence_length:
+        if self.tau == "auto":
+            tau = self._tau_from_spectrum(trials)
+        else:
+            tau = 0 if self.tau is None else int(self.tau)
+        if tau >= self.sequence_length and self.tau != "auto":
             warnings.warn(
                 f"tau={tau} >= sequence_length={self.sequence_length}: no forcing happens "
                 "inside a window, so this trains by plain BPTT (as tau=None).", UserWarning,
@@ -315,7 +325,7 @@ class ChaoticRNNRegressor(BaseEstimator):
 
         self.data_mean_, self.data_scale_ = mean, scale
         self._set_parameters(params)
-        self.tau_ = self.tau
+        self.tau_ = None if tau == 0 else tau
         self.loss_curve_ = (self.loss_curve_ if warm else []) + result.loss_curve
         self.n_iter_ = len(self.loss_curve_)
         self.validation_scores_ = result.validation_scores
@@ -323,6 +333,20 @@ class ChaoticRNNRegressor(BaseEstimator):
         context = series[len(series) - min(len(trials[-1]), self.sequence_length + 1):]
         self.latent_state_ = self._forced_state(context)
         return self
+
+    def _tau_from_spectrum(self, trials):
+        """Predictability time of the data, estimated from the longest trial."""
+        longest = max(trials, key=len)
+        X = longest - longest.mean(axis=0)
+        std = X.std(axis=0)
+        X /= np.where(std > 0, std, 1.0)
+        self.lyapunov_ = LyapunovSpectrum(max_tau=self.sequence_length,
+                                          random_state=0).fit(X)
+        tau = self.lyapunov_.suggested_tau_
+        if self.verbose:
+            print(f"[ChaoticRNNRegressor] tau='auto': lambda_max = "
+                  f"{self.lyapunov_.max_exponent_:.4g} per step -> tau = {tau}", flush=True)
+        return 0 if tau >= self.sequence_length else tau
 
     def _validation_size(self, last_trial_length):
         n_validation = int(round(self.validation_fraction * last_trial_length))

@@ -1,0 +1,232 @@
+"""Compiled tangent-space QR recursions for Lyapunov spectra.
+
+One recursion serves every source of Jacobians: the PLRNN (exact, piecewise constant),
+the benchmark maps, the benchmark flows (variational equations integrated with RK4), and a
+precomputed sequence of Jacobians (estimated from data). Each kernel keeps an orthonormal
+frame Q (n x k), pushes it through the Jacobians, re-orthonormalises every ``qr_interval``
+steps and sums log |R_ii|. All work arrays are allocated before the time loop.
+
+``running`` (n_records x k) receives the running estimate (sum of logs / steps so far) at
+evenly spaced QR steps, for convergence plots.
+"""
+
+import numpy as np
+from numba import njit
+
+from .plrnn import _step as _plrnn_step
+from .systems import (
+    integrate_flow,
+    map_jacobian,
+    map_step,
+    vector_field,
+    vector_field_jacobian,
+)
+
+
+@njit(cache=True)
+def orthonormalise(Q, log_r):
+    """In place: Q <- Q R^{-1} with R upper triangular; log_r[j] <- log |R_jj|.
+
+    Modified Gram-Schmidt with a second pass ("twice is enough"), which keeps Q orthonormal
+    to machine precision even when the product of several Jacobians is ill-conditioned.
+    """
+    n, k = Q.shape
+    for j in range(k):
+        for _ in range(2):
+            for p in range(j):
+                dot = 0.0
+                for i in range(n):
+                    dot += Q[i, p] * Q[i, j]
+                for i in range(n):
+                    Q[i, j] -= dot * Q[i, p]
+        norm = 0.0
+        for i in range(n):
+            norm += Q[i, j] * Q[i, j]
+        norm = np.sqrt(norm)
+        log_r[j] = np.log(norm)
+        for i in range(n):
+            Q[i, j] /= norm
+
+
+@njit(cache=True)
+def _qr_step(Q, log_r, log_sums, qr_done, n_qr, running, steps_done, time_per_step):
+    """Re-orthonormalise, accumulate, and record the running estimate when due."""
+    orthonormalise(Q, log_r)
+    for j in range(log_sums.shape[0]):
+        log_sums[j] += log_r[j]
+    n_records = running.shape[0]
+    if n_records > 0:
+        every = max(1, n_qr // n_records)
+        row = qr_done // every - 1
+        if qr_done % every == 0 and row < n_records:
+            for j in range(log_sums.shape[0]):
+                running[row, j] = log_sums[j] / (steps_done * time_per_step)
+
+
+@njit(cache=True)
+def plrnn_spectrum(a, W, h, z0, n_transient, n_steps, qr_interval, Q, running):
+    """Exponents per step of the PLRNN along its free-run orbit from ``z0``.
+
+    The Jacobian at z is diag(a) + W diag(z > 0). ``Q`` (M x k) is the initial frame,
+    overwritten. Returns (exponents, state at the end).
+    """
+    n_latent, k = Q.shape
+    z = z0.copy()
+    z_next = np.empty(n_latent)
+    WT = np.ascontiguousarray(W.T)
+    masked = np.empty((n_latent, k))
+    WQ = np.empty((n_latent, k))
+    log_r = np.empty(k)
+    log_sums = np.zeros(k)
+    for _ in range(n_transient):
+        _plrnn_step(a, WT, h, z, z_next)
+        z, z_next = z_next, z
+    n_qr = n_steps // qr_interval
+    for step in range(n_qr * qr_interval):
+        # J Q = a * Q + W (active * Q): the relu mask selects columns of W.
+        for i in range(n_latent):
+            on = 1.0 if z[i] > 0.0 else 0.0
+            for j in range(k):
+                masked[i, j] = on * Q[i, j]
+        np.dot(W, masked, WQ)
+        for i in range(n_latent):
+            for j in range(k):
+                Q[i, j] = a[i] * Q[i, j] + WQ[i, j]
+        _plrnn_step(a, WT, h, z, z_next)
+        z, z_next = z_next, z
+        if (step + 1) % qr_interval == 0:
+            _qr_step(Q, log_r, log_sums, (step + 1) // qr_interval, n_qr, running,
+                     step + 1, 1.0)
+    return log_sums / (n_qr * qr_interval), z
+
+
+@njit(cache=True)
+def map_spectrum(system, params, x0, n_transient, n_steps, qr_interval, Q, running):
+    """Exponents per iteration of a benchmark map along its orbit from ``x0``."""
+    n, k = Q.shape
+    x = x0.copy()
+    x_next = np.empty(n)
+    J = np.empty((n, n))
+    JQ = np.empty((n, k))
+    log_r = np.empty(k)
+    log_sums = np.zeros(k)
+    for _ in range(n_transient):
+        map_step(system, params, x, x_next)
+        x, x_next = x_next, x
+    n_qr = n_steps // qr_interval
+    for step in range(n_qr * qr_interval):
+        map_jacobian(system, params, x, J)
+        np.dot(J, Q, JQ)
+        Q[:, :] = JQ
+        map_step(system, params, x, x_next)
+        x, x_next = x_next, x
+        if (step + 1) % qr_interval == 0:
+            _qr_step(Q, log_r, log_sums, (step + 1) // qr_interval, n_qr, running,
+                     step + 1, 1.0)
+    return log_sums / (n_qr * qr_interval), x
+
+
+@njit(cache=True)
+def _variational_field(system, params, x, Phi, J, dx, dPhi):
+    vector_field(system, params, x, dx)
+    vector_field_jacobian(system, params, x, J)
+    np.dot(J, Phi, dPhi)
+
+
+@njit(cache=True)
+def flow_spectrum(system, params, x0, dt, n_substeps, n_transient, n_steps, qr_interval,
+                  Q, running):
+    """Exponents per time unit of a benchmark flow, from its variational equations.
+
+    State and frame (dx/dt = f(x), dQ/dt = Df(x) Q) are integrated together with RK4,
+    ``n_substeps`` steps per sampling interval ``dt``; the frame is re-orthonormalised
+    every ``qr_interval`` intervals.
+    """
+    n, k = Q.shape
+    h = dt / n_substeps
+    transient = np.empty((n_transient + 1, n))
+    integrate_flow(system, params, x0, dt, n_substeps, transient)
+    x = transient[-1].copy()
+    J = np.empty((n, n))
+    kx = np.empty((4, n))
+    kQ = np.empty((4, n, k))
+    x_stage = np.empty(n)
+    Q_stage = np.empty((n, k))
+    log_r = np.empty(k)
+    log_sums = np.zeros(k)
+    n_qr = n_steps // qr_interval
+    for step in range(n_qr * qr_interval):
+        for _ in range(n_substeps):
+            _rk4_variational(system, params, x, Q, h, J, kx, kQ, x_stage, Q_stage)
+        if (step + 1) % qr_interval == 0:
+            _qr_step(Q, log_r, log_sums, (step + 1) // qr_interval, n_qr, running,
+                     step + 1, dt)
+    return log_sums / (n_qr * qr_interval * dt), x
+
+
+@njit(cache=True)
+def _rk4_variational(system, params, x, Q, h, J, kx, kQ, x_stage, Q_stage):
+    """One RK4 step of (x, Q) in place."""
+    n, k = Q.shape
+    coefficients = (0.0, 0.5, 0.5, 1.0)
+    for s in range(4):
+        c = coefficients[s]
+        for i in range(n):
+            x_stage[i] = x[i] + (c * h * kx[s - 1, i] if s > 0 else 0.0)
+            for j in range(k):
+                Q_stage[i, j] = Q[i, j] + (c * h * kQ[s - 1, i, j] if s > 0 else 0.0)
+        _variational_field(system, params, x_stage, Q_stage, J, kx[s], kQ[s])
+    for i in range(n):
+        x[i] += h / 6.0 * (kx[0, i] + 2.0 * kx[1, i] + 2.0 * kx[2, i] + kx[3, i])
+        for j in range(k):
+            Q[i, j] += h / 6.0 * (kQ[0, i, j] + 2.0 * kQ[1, i, j] + 2.0 * kQ[2, i, j]
+                                  + kQ[3, i, j])
+
+
+@njit(cache=True)
+def jacobian_sequence_spectrum(jacobians, qr_interval, Q, running):
+    """Exponents per step of the product of a given sequence of Jacobians (n_steps, n, n)."""
+    n_steps = jacobians.shape[0]
+    n, k = Q.shape
+    JQ = np.empty((n, k))
+    log_r = np.empty(k)
+    log_sums = np.zeros(k)
+    n_qr = n_steps // qr_interval
+    for step in range(n_qr * qr_interval):
+        np.dot(jacobians[step], Q, JQ)
+        Q[:, :] = JQ
+        if (step + 1) % qr_interval == 0:
+            _qr_step(Q, log_r, log_sums, (step + 1) // qr_interval, n_qr, running,
+                     step + 1, 1.0)
+    return log_sums / (n_qr * qr_interval)
+
+
+@njit(cache=True)
+def local_linear_jacobians(X, neighbours, next_offset, ridge, out):
+    """Least-squares Jacobians of the one-step map at each row of ``X`` from neighbours.
+
+    For row i with neighbours j (``neighbours[i]``), fit dY = J dX with
+    dX = X[j] - X[i] and dY = X[j + next_offset] - X[i + next_offset], by normal equations
+    with a small ridge relative to the neighbourhood's scale. ``out[i]`` is J.
+    """
+    n_rows, n_neighbours = neighbours.shape
+    d = X.shape[1]
+    dX = np.empty((n_neighbours, d))
+    dY = np.empty((n_neighbours, d))
+    G = np.empty((d, d))
+    C = np.empty((d, d))
+    for i in range(n_rows):
+        for m in range(n_neighbours):
+            j = neighbours[i, m]
+            for c in range(d):
+                dX[m, c] = X[j, c] - X[i, c]
+                dY[m, c] = X[j + next_offset, c] - X[i + next_offset, c]
+        np.dot(dX.T, dX, G)
+        np.dot(dY.T, dX, C)
+        trace = 0.0
+        for c in range(d):
+            trace += G[c, c]
+        for c in range(d):
+            G[c, c] += ridge * trace / d
+        # J G = C  ->  J = C G^{-1}; G is symmetric positive definite.
+        out[i] = np.linalg.solve(G, C.T).T
