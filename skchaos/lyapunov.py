@@ -73,8 +73,9 @@ def kaplan_yorke_dimension(exponents):
 
 
 def _initial_frame(n, k, rng):
+    """k random orthonormal tangent vectors of dimension n, as rows (the kernels' layout)."""
     Q, _ = np.linalg.qr(rng.standard_normal((n, k)))
-    return np.ascontiguousarray(Q)
+    return np.ascontiguousarray(Q.T)
 
 
 def lyapunov_spectrum(system, *, n_steps=100_000, n_transient=1000, dt=None,

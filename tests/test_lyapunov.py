@@ -56,10 +56,10 @@ def test_model_spectrum_matches_numpy_and_the_sum_rule(rng):
 def test_k_step_qr_gives_the_same_spectrum(rng):
     a, W, h = _random_plrnn(rng)
     z0 = rng.standard_normal(len(a))
-    every_step, _ = plrnn_spectrum(a, W, h, z0, 100, 4000, 1, np.eye(len(a))[:, :3].copy(),
+    every_step, _ = plrnn_spectrum(a, W, h, z0, 100, 4000, 1, np.eye(len(a))[:3].copy(),
                                    np.zeros((0, 3)))
-    every_fourth, _ = plrnn_spectrum(a, W, h, z0, 100, 4000, 4,
-                                     np.eye(len(a))[:, :3].copy(), np.zeros((0, 3)))
+    every_fourth, _ = plrnn_spectrum(a, W, h, z0, 100, 4000, 4, np.eye(len(a))[:3].copy(),
+                                     np.zeros((0, 3)))
     np.testing.assert_allclose(every_fourth, every_step, rtol=1e-8)
 
 

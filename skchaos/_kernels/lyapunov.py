@@ -3,8 +3,10 @@
 One recursion serves every source of Jacobians: the PLRNN (exact, piecewise constant),
 the benchmark maps, the benchmark flows (variational equations integrated with RK4), and a
 precomputed sequence of Jacobians (estimated from data). Each kernel keeps an orthonormal
-frame Q (n x k), pushes it through the Jacobians, re-orthonormalises every ``qr_interval``
-steps and sums log |R_ii|. All work arrays are allocated before the time loop.
+frame of k tangent vectors, stored as the rows of F (k x n) so that every vector is
+contiguous in memory, pushes it through the Jacobians (F <- F J^T), re-orthonormalises every
+``qr_interval`` steps and sums log |R_ii|. All work arrays are allocated before the time
+loop.
 
 ``running`` (n_records x k) receives the running estimate (sum of logs / steps so far) at
 evenly spaced QR steps, for convergence plots.
@@ -22,36 +24,56 @@ from .systems import (
     vector_field_jacobian,
 )
 
+# Frames with at least this many entries go through LAPACK's blocked Householder QR, which
+# allocates its result but beats Gram-Schmidt loops once the O(n k^2) work dominates
+# (benchmarks/bench_lyapunov.py --part qr).
+_LAPACK_MIN_ENTRIES = 1600
+
 
 @njit(cache=True)
-def orthonormalise(Q, log_r):
-    """In place: Q <- Q R^{-1} with R upper triangular; log_r[j] <- log |R_jj|.
+def orthonormalise(F, log_r):
+    """In place: orthonormalise the rows of F in order; log_r[j] <- log |R_jj|."""
+    k, n = F.shape
+    if k * n >= _LAPACK_MIN_ENTRIES:
+        Q, R = np.linalg.qr(F.T)
+        for j in range(k):
+            log_r[j] = np.log(abs(R[j, j]))
+        F[:, :] = Q.T
+    else:
+        _gram_schmidt(F, log_r)
 
-    Modified Gram-Schmidt with a second pass ("twice is enough"), which keeps Q orthonormal
-    to machine precision even when the product of several Jacobians is ill-conditioned.
+
+@njit(cache=True)
+def _gram_schmidt(F, log_r):
+    """Modified Gram-Schmidt over the rows of F, with a second pass ("twice is enough").
+
+    The second pass keeps the frame orthonormal to machine precision even when the product
+    of several Jacobians is ill-conditioned; rows keep every inner loop contiguous.
     """
-    n, k = Q.shape
+    k, n = F.shape
     for j in range(k):
+        v = F[j]
         for _ in range(2):
             for p in range(j):
+                u = F[p]
                 dot = 0.0
                 for i in range(n):
-                    dot += Q[i, p] * Q[i, j]
+                    dot += u[i] * v[i]
                 for i in range(n):
-                    Q[i, j] -= dot * Q[i, p]
+                    v[i] -= dot * u[i]
         norm = 0.0
         for i in range(n):
-            norm += Q[i, j] * Q[i, j]
+            norm += v[i] * v[i]
         norm = np.sqrt(norm)
         log_r[j] = np.log(norm)
         for i in range(n):
-            Q[i, j] /= norm
+            v[i] /= norm
 
 
 @njit(cache=True)
-def _qr_step(Q, log_r, log_sums, qr_done, n_qr, running, steps_done, time_per_step):
+def _qr_step(F, log_r, log_sums, qr_done, n_qr, running, steps_done, time_per_step):
     """Re-orthonormalise, accumulate, and record the running estimate when due."""
-    orthonormalise(Q, log_r)
+    orthonormalise(F, log_r)
     for j in range(log_sums.shape[0]):
         log_sums[j] += log_r[j]
     n_records = running.shape[0]
@@ -64,18 +86,18 @@ def _qr_step(Q, log_r, log_sums, qr_done, n_qr, running, steps_done, time_per_st
 
 
 @njit(cache=True)
-def plrnn_spectrum(a, W, h, z0, n_transient, n_steps, qr_interval, Q, running):
+def plrnn_spectrum(a, W, h, z0, n_transient, n_steps, qr_interval, F, running):
     """Exponents per step of the PLRNN along its free-run orbit from ``z0``.
 
-    The Jacobian at z is diag(a) + W diag(z > 0). ``Q`` (M x k) is the initial frame,
-    overwritten. Returns (exponents, state at the end).
+    The Jacobian at z is J = diag(a) + W diag(z > 0). ``F`` (k x M) holds the initial
+    frame in its rows and is overwritten. Returns (exponents, state at the end).
     """
-    n_latent, k = Q.shape
+    k, n_latent = F.shape
     z = z0.copy()
     z_next = np.empty(n_latent)
     WT = np.ascontiguousarray(W.T)
-    masked = np.empty((n_latent, k))
-    WQ = np.empty((n_latent, k))
+    masked = np.empty((k, n_latent))
+    FWT = np.empty((k, n_latent))
     log_r = np.empty(k)
     log_sums = np.zeros(k)
     for _ in range(n_transient):
@@ -83,31 +105,30 @@ def plrnn_spectrum(a, W, h, z0, n_transient, n_steps, qr_interval, Q, running):
         z, z_next = z_next, z
     n_qr = n_steps // qr_interval
     for step in range(n_qr * qr_interval):
-        # J Q = a * Q + W (active * Q): the relu mask selects columns of W.
-        for i in range(n_latent):
-            on = 1.0 if z[i] > 0.0 else 0.0
-            for j in range(k):
-                masked[i, j] = on * Q[i, j]
-        np.dot(W, masked, WQ)
-        for i in range(n_latent):
-            for j in range(k):
-                Q[i, j] = a[i] * Q[i, j] + WQ[i, j]
+        # F J^T = F diag(a) + (F diag(z > 0)) W^T
+        for r in range(k):
+            for i in range(n_latent):
+                masked[r, i] = F[r, i] if z[i] > 0.0 else 0.0
+        np.dot(masked, WT, FWT)
+        for r in range(k):
+            for i in range(n_latent):
+                F[r, i] = a[i] * F[r, i] + FWT[r, i]
         _plrnn_step(a, WT, h, z, z_next)
         z, z_next = z_next, z
         if (step + 1) % qr_interval == 0:
-            _qr_step(Q, log_r, log_sums, (step + 1) // qr_interval, n_qr, running,
+            _qr_step(F, log_r, log_sums, (step + 1) // qr_interval, n_qr, running,
                      step + 1, 1.0)
     return log_sums / (n_qr * qr_interval), z
 
 
 @njit(cache=True)
-def map_spectrum(system, params, x0, n_transient, n_steps, qr_interval, Q, running):
+def map_spectrum(system, params, x0, n_transient, n_steps, qr_interval, F, running):
     """Exponents per iteration of a benchmark map along its orbit from ``x0``."""
-    n, k = Q.shape
+    k, n = F.shape
     x = x0.copy()
     x_next = np.empty(n)
     J = np.empty((n, n))
-    JQ = np.empty((n, k))
+    FJT = np.empty((k, n))
     log_r = np.empty(k)
     log_sums = np.zeros(k)
     for _ in range(n_transient):
@@ -116,87 +137,90 @@ def map_spectrum(system, params, x0, n_transient, n_steps, qr_interval, Q, runni
     n_qr = n_steps // qr_interval
     for step in range(n_qr * qr_interval):
         map_jacobian(system, params, x, J)
-        np.dot(J, Q, JQ)
-        Q[:, :] = JQ
+        np.dot(F, J.T, FJT)
+        F[:, :] = FJT
         map_step(system, params, x, x_next)
         x, x_next = x_next, x
         if (step + 1) % qr_interval == 0:
-            _qr_step(Q, log_r, log_sums, (step + 1) // qr_interval, n_qr, running,
+            _qr_step(F, log_r, log_sums, (step + 1) // qr_interval, n_qr, running,
                      step + 1, 1.0)
     return log_sums / (n_qr * qr_interval), x
 
 
 @njit(cache=True)
-def _variational_field(system, params, x, Phi, J, dx, dPhi):
+def _variational_field(system, params, x, F, J, dx, dF):
+    """dx/dt = f(x) and, for the frame in the rows of F, dF/dt = F Df(x)^T."""
     vector_field(system, params, x, dx)
     vector_field_jacobian(system, params, x, J)
-    np.dot(J, Phi, dPhi)
+    np.dot(F, J.T, dF)
 
 
 @njit(cache=True)
 def flow_spectrum(system, params, x0, dt, n_substeps, n_transient, n_steps, qr_interval,
-                  Q, running):
+                  F, running):
     """Exponents per time unit of a benchmark flow, from its variational equations.
 
-    State and frame (dx/dt = f(x), dQ/dt = Df(x) Q) are integrated together with RK4,
+    State and frame (dx/dt = f(x), dF/dt = F Df(x)^T) are integrated together with RK4,
     ``n_substeps`` steps per sampling interval ``dt``; the frame is re-orthonormalised
     every ``qr_interval`` intervals.
     """
-    n, k = Q.shape
+    k, n = F.shape
     h = dt / n_substeps
     transient = np.empty((n_transient + 1, n))
     integrate_flow(system, params, x0, dt, n_substeps, transient)
     x = transient[-1].copy()
     J = np.empty((n, n))
     kx = np.empty((4, n))
-    kQ = np.empty((4, n, k))
+    kF = np.empty((4, k, n))
     x_stage = np.empty(n)
-    Q_stage = np.empty((n, k))
+    F_stage = np.empty((k, n))
     log_r = np.empty(k)
     log_sums = np.zeros(k)
     n_qr = n_steps // qr_interval
     for step in range(n_qr * qr_interval):
         for _ in range(n_substeps):
-            _rk4_variational(system, params, x, Q, h, J, kx, kQ, x_stage, Q_stage)
+            _rk4_variational(system, params, x, F, h, J, kx, kF, x_stage, F_stage)
         if (step + 1) % qr_interval == 0:
-            _qr_step(Q, log_r, log_sums, (step + 1) // qr_interval, n_qr, running,
+            _qr_step(F, log_r, log_sums, (step + 1) // qr_interval, n_qr, running,
                      step + 1, dt)
     return log_sums / (n_qr * qr_interval * dt), x
 
 
 @njit(cache=True)
-def _rk4_variational(system, params, x, Q, h, J, kx, kQ, x_stage, Q_stage):
-    """One RK4 step of (x, Q) in place."""
-    n, k = Q.shape
+def _rk4_variational(system, params, x, F, h, J, kx, kF, x_stage, F_stage):
+    """One RK4 step of (x, F) in place."""
+    k, n = F.shape
     coefficients = (0.0, 0.5, 0.5, 1.0)
     for s in range(4):
-        c = coefficients[s]
+        c = coefficients[s] * h
         for i in range(n):
-            x_stage[i] = x[i] + (c * h * kx[s - 1, i] if s > 0 else 0.0)
-            for j in range(k):
-                Q_stage[i, j] = Q[i, j] + (c * h * kQ[s - 1, i, j] if s > 0 else 0.0)
-        _variational_field(system, params, x_stage, Q_stage, J, kx[s], kQ[s])
+            x_stage[i] = x[i] + (c * kx[s - 1, i] if s > 0 else 0.0)
+        for r in range(k):
+            for i in range(n):
+                F_stage[r, i] = F[r, i] + (c * kF[s - 1, r, i] if s > 0 else 0.0)
+        _variational_field(system, params, x_stage, F_stage, J, kx[s], kF[s])
     for i in range(n):
         x[i] += h / 6.0 * (kx[0, i] + 2.0 * kx[1, i] + 2.0 * kx[2, i] + kx[3, i])
-        for j in range(k):
-            Q[i, j] += h / 6.0 * (kQ[0, i, j] + 2.0 * kQ[1, i, j] + 2.0 * kQ[2, i, j]
-                                  + kQ[3, i, j])
+    for r in range(k):
+        for i in range(n):
+            F[r, i] += h / 6.0 * (kF[0, r, i] + 2.0 * kF[1, r, i] + 2.0 * kF[2, r, i]
+                                  + kF[3, r, i])
 
 
 @njit(cache=True)
-def jacobian_sequence_spectrum(jacobians, qr_interval, Q, running):
+def jacobian_sequence_spectrum(jacobians, qr_interval, F, running):
     """Exponents per step of the product of a given sequence of Jacobians (n_steps, n, n)."""
     n_steps = jacobians.shape[0]
-    n, k = Q.shape
-    JQ = np.empty((n, k))
+    k, n = F.shape
+    FJT = np.empty((k, n))
     log_r = np.empty(k)
     log_sums = np.zeros(k)
     n_qr = n_steps // qr_interval
     for step in range(n_qr * qr_interval):
-        np.dot(jacobians[step], Q, JQ)
-        Q[:, :] = JQ
+        np.dot(F, jacobians[step].T, FJT)
+        F[:, :] = FJT
         if (step + 1) % qr_interval == 0:
-            _qr_step(Q, log_r, log_sums, (step + 1) // qr_interval, n_qr, running,
+            _qr_step(F, log_r, log_sums, (step + 1) // qr_interval, n_qr, running,
                      step + 1, 1.0)
     return log_sums / (n_qr * qr_interval)
 

@@ -1,0 +1,130 @@
+"""Lyapunov spectra: QR kernel throughput, from-data speed and accuracy, fitted models.
+
+    python benchmarks/bench_lyapunov.py --part qr        # kernel vs the same loop in numpy
+    python benchmarks/bench_lyapunov.py --part data      # 10^5 samples from data, timing
+    python benchmarks/bench_lyapunov.py --part model     # lambda_max of fitted models
+    ... --json results/lyapunov_qr.json
+
+Timings are medians of repeated runs in one process, one thread (BLAS and numba pinned).
+"""
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+from _common import machine_record, median_time, pin_threads, print_table, write_json
+
+_LIMITS = pin_threads(1)
+
+from skchaos import ChaoticRNNRegressor, LyapunovSpectrum  # noqa: E402
+from skchaos._kernels.lyapunov import plrnn_spectrum  # noqa: E402
+from skchaos.datasets import make_henon, make_lorenz63  # noqa: E402
+
+
+def numpy_plrnn_spectrum(a, W, h, z0, n_steps, qr_interval, Q):
+    """The kernel's algorithm as a plain numpy loop (Householder QR from LAPACK)."""
+    z = z0.copy()
+    log_sums = np.zeros(Q.shape[1])
+    for step in range(n_steps):
+        Q = a[:, None] * Q + W @ ((z > 0)[:, None] * Q)
+        z = a * z + W @ np.maximum(z, 0) + h
+        if (step + 1) % qr_interval == 0:
+            Q, R = np.linalg.qr(Q)
+            log_sums += np.log(np.abs(np.diag(R)))
+    return log_sums / n_steps
+
+
+def _model(M, rng):
+    a = rng.uniform(0.5, 0.95, M)
+    W = 0.9 * rng.standard_normal((M, M)) / np.sqrt(M)
+    np.fill_diagonal(W, 0.0)
+    return a, W, 0.1 * rng.standard_normal(M)
+
+
+def qr_throughput(repeats):
+    rng = np.random.default_rng(0)
+    rows = []
+    for M, k, qr_interval in [(3, 3, 1), (10, 10, 1), (30, 30, 1), (100, 100, 1),
+                              (300, 300, 1), (300, 10, 10)]:
+        a, W, h = _model(M, rng)
+        z0 = rng.standard_normal(M)
+        n_steps = max(200, 200_000 // (M * k))
+        Q0 = np.linalg.qr(rng.standard_normal((M, k)))[0]
+        F0 = np.ascontiguousarray(Q0.T)  # the kernel keeps tangent vectors as rows
+
+        def ours(a=a, W=W, h=h, z0=z0, n_steps=n_steps, F0=F0, qr_interval=qr_interval):
+            plrnn_spectrum(a, W, h, z0, 0, n_steps, qr_interval, F0.copy(),
+                           np.zeros((0, F0.shape[0])))
+
+        def theirs(a=a, W=W, h=h, z0=z0, n_steps=n_steps, Q0=Q0, qr_interval=qr_interval):
+            numpy_plrnn_spectrum(a, W, h, z0, n_steps, qr_interval, Q0.copy())
+
+        t_ours = median_time(ours, repeats) / n_steps
+        t_numpy = median_time(theirs, repeats) / n_steps
+        rows.append({"M": M, "n_exponents": k, "qr_interval": qr_interval,
+                     "kernel_us_per_step": 1e6 * t_ours, "numpy_us_per_step": 1e6 * t_numpy,
+                     "speedup": t_numpy / t_ours})
+    print_table(rows, ["M", "n_exponents", "qr_interval", "kernel_us_per_step",
+                       "numpy_us_per_step", "speedup"])
+    return rows
+
+
+def data_speed_and_accuracy():
+    rows = []
+    for name, X, dt, truth, params in [
+        ("lorenz63 full state 1e5", make_lorenz63(100_000, random_state=0), 0.01, 0.9056, {}),
+        ("lorenz63 x, m=3 d=10 1e5", make_lorenz63(100_000, random_state=0), 0.01, 0.9056,
+         {"embedding_dimension": 3, "delay": 10}),
+        ("lorenz63 full 2e4", make_lorenz63(20_000, random_state=0), 0.01, 0.9056, {}),
+        ("lorenz63 full 2e4, 1% noise", make_lorenz63(20_000, noise=0.01, random_state=0),
+         0.01, 0.9056, {}),
+        ("henon full 2e4", make_henon(20_000, random_state=0), 1.0, 0.41922, {}),
+    ]:
+        start = time.perf_counter()
+        ls = LyapunovSpectrum(dt=dt, **params).fit(X)
+        seconds = time.perf_counter() - start
+        rows.append({"data": name, "lambda_max": ls.max_exponent_, "truth": truth,
+                     "rel_error": ls.max_exponent_ / truth - 1, "seconds": seconds})
+    print_table(rows, ["data", "lambda_max", "truth", "rel_error", "seconds"])
+    return rows
+
+
+def fitted_models(seeds):
+    X = make_lorenz63(30_000, random_state=100)
+    rows = []
+    for seed in seeds:
+        est = ChaoticRNNRegressor(tau=30, random_state=seed).fit(X)
+        ls = LyapunovSpectrum(est, n_steps=50_000, n_exponents=3, dt=0.01).fit(X)
+        rows.append({"seed": seed, "model_lambda_max": ls.max_exponent_, "truth": 0.9056,
+                     "rel_error": ls.max_exponent_ / 0.9056 - 1,
+                     "second": float(ls.exponents_[1])})
+    rows.append({"seed": "median",
+                 "model_lambda_max": statistics.median(r["model_lambda_max"] for r in rows),
+                 "truth": 0.9056})
+    rows[-1]["rel_error"] = rows[-1]["model_lambda_max"] / 0.9056 - 1
+    print_table(rows, ["seed", "model_lambda_max", "truth", "rel_error", "second"])
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=["qr", "data", "model"], default="qr")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--json", default=None)
+    args = parser.parse_args()
+    record = machine_record()
+    print(f"{record['cpu']}; numba threads {record['numba_threads']}")
+    if args.part == "qr":
+        payload = {"qr_throughput": qr_throughput(args.repeats)}
+    elif args.part == "data":
+        payload = {"from_data": data_speed_and_accuracy()}
+    else:
+        payload = {"fitted_models": fitted_models(args.seeds)}
+    if args.json:
+        write_json(f"lyapunov_{args.part}", payload, args.json)
+
+
+if __name__ == "__main__":
+    main()
