@@ -2,6 +2,7 @@
 
     python benchmarks/bench_lyapunov.py --part qr        # kernel vs the same loop in numpy
     python benchmarks/bench_lyapunov.py --part data      # 10^5 samples from data, timing
+    python benchmarks/bench_lyapunov.py --part nolds     # against nolds.lyap_r / lyap_e
     python benchmarks/bench_lyapunov.py --part model     # lambda_max of fitted models
     ... --json results/lyapunov_qr.json
 
@@ -90,6 +91,50 @@ def data_speed_and_accuracy():
     return rows
 
 
+def _load_nolds_measures():
+    """nolds.measures without nolds/__init__, whose data loading fails on Python 3.11."""
+    import importlib.util
+    import sysconfig
+    from pathlib import Path
+
+    path = Path(sysconfig.get_paths()["purelib"]) / "nolds" / "measures.py"
+    spec = importlib.util.spec_from_file_location("nolds_measures", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def compare_with_nolds():
+    """lambda_max of one scalar coordinate (20,000 samples): skchaos against nolds.
+
+    Every method sees the same scalar series and the same embedding (dimension, delay,
+    Theiler window); nolds' other settings stay at their defaults.
+    """
+    nolds = _load_nolds_measures()
+    rows = []
+    for name, x, dt, truth, dim, delay, tsep in [
+        ("lorenz63 x, dt=0.01", make_lorenz63(20_000, random_state=0)[:, 0], 0.01, 0.9056,
+         3, 10, 40),
+        ("henon x", make_henon(20_000, random_state=0)[:, 0], 1.0, 0.41922, 2, 1, 2),
+    ]:
+        for method in ("skchaos", "nolds.lyap_r", "nolds.lyap_e"):
+            start = time.perf_counter()
+            if method == "skchaos":
+                value = LyapunovSpectrum(dt=dt, embedding_dimension=dim, delay=delay,
+                                         theiler_window=tsep).fit(x[:, None]).max_exponent_
+            elif method == "nolds.lyap_r":
+                value = nolds.lyap_r(x, emb_dim=dim, lag=delay, min_tsep=tsep, tau=dt)
+            else:
+                # lyap_e spaces its matrix columns (emb_dim - 1) / (matrix_dim - 1) apart.
+                value = nolds.lyap_e(x, emb_dim=(dim - 1) * delay + 1, matrix_dim=dim,
+                                     min_tsep=tsep, tau=dt)[0]
+            rows.append({"data": name, "method": method, "lambda_max": float(value),
+                         "truth": truth, "rel_error": float(value) / truth - 1,
+                         "seconds": time.perf_counter() - start})
+    print_table(rows, ["data", "method", "lambda_max", "truth", "rel_error", "seconds"])
+    return rows
+
+
 def fitted_models(seeds):
     X = make_lorenz63(30_000, random_state=100)
     rows = []
@@ -109,7 +154,7 @@ def fitted_models(seeds):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=["qr", "data", "model"], default="qr")
+    parser.add_argument("--part", choices=["qr", "data", "nolds", "model"], default="qr")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--json", default=None)
@@ -120,6 +165,8 @@ def main():
         payload = {"qr_throughput": qr_throughput(args.repeats)}
     elif args.part == "data":
         payload = {"from_data": data_speed_and_accuracy()}
+    elif args.part == "nolds":
+        payload = {"nolds": compare_with_nolds()}
     else:
         payload = {"fitted_models": fitted_models(args.seeds)}
     if args.json:

@@ -20,8 +20,8 @@ from ._kernels import lyapunov as _k
 from ._kernels.plrnn import PINV_FORCING
 from .datasets import DynamicalSystem
 
-__all__ = ["LyapunovSpectrum", "kaplan_yorke_dimension", "lyapunov_spectrum",
-           "predictability_time"]
+__all__ = ["LyapunovSpectrum", "delay_embedding", "kaplan_yorke_dimension",
+           "lyapunov_spectrum", "predictability_time"]
 
 # Running estimates kept for convergence plots.
 _N_RECORDS = 200
@@ -207,7 +207,7 @@ def delay_embedding(x, dimension, delay):
                             for k in range(dimension)])
 
 
-def decorrelation_time(X):
+def _decorrelation_time(X):
     """First lag (in samples) at which the mean autocorrelation falls below 1/e."""
     Xc = X - X.mean(axis=0)
     std = Xc.std(axis=0)
@@ -421,7 +421,7 @@ class LyapunovSpectrum(TransformerMixin, BaseEstimator):
     def _fit_from_data(self, X, rng):
         E = np.ascontiguousarray(self._embed(X))
         d = E.shape[1]
-        decorrelation = decorrelation_time(E)
+        decorrelation = _decorrelation_time(E)
         theiler = 2 * decorrelation if self.theiler_window is None else self.theiler_window
         m = (max(1, decorrelation // 2) if self.evolution_steps is None
              else self.evolution_steps)
