@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 
 from skchaos.datasets import make_lorenz63
-from skchaos.metrics import power_spectrum_distance, state_space_divergence
+from skchaos.metrics import (
+    make_free_run_scorer,
+    make_prediction_error_scorer,
+    make_valid_prediction_time_scorer,
+    power_spectrum_distance,
+    prediction_error,
+    state_space_divergence,
+    valid_prediction_time,
+)
 
 
 def test_identical_samples_score_zero(rng):
@@ -72,3 +80,85 @@ def test_metric_argument_errors(rng):
         power_spectrum_distance(np.full((10, 2), np.nan), X)
     with pytest.raises(ValueError, match="smoothing"):
         power_spectrum_distance(X, X, smoothing=-1)
+
+
+def test_gmm_divergence_known_answers(rng):
+    X = rng.standard_normal((3000, 8))
+    same = state_space_divergence(X, X, method="gmm")
+    other = state_space_divergence(X, rng.standard_normal((3000, 8)), method="gmm")
+    far = state_space_divergence(X, X + 5.0, method="gmm")
+    assert abs(same) < 1e-12 and abs(other) < 0.2 and far > 10 * max(other, 0.05)
+    # "auto" uses mixtures above 5 features.
+    assert state_space_divergence(X, X + 5.0) == far
+    assert np.isinf(state_space_divergence(X, np.full_like(X, np.nan), method="gmm"))
+
+
+@pytest.mark.parametrize("method, params", [("binning", {}), ("gmm", {"scale": 0.3})])
+def test_both_kl_directions(method, params):
+    """A model that covers only one lobe of the attractor: missing mass is what KL(true ||
+    gen) punishes; KL(gen || true) barely notices it."""
+    X = make_lorenz63(50_000, random_state=0)
+    one_lobe = make_lorenz63(50_000, random_state=1)
+    one_lobe = one_lobe[one_lobe[:, 0] > 0]
+    forward = state_space_divergence(X, one_lobe, method=method, **params)
+    reverse = state_space_divergence(X, one_lobe, method=method, direction="gen_true",
+                                     **params)
+    assert forward > 3 * reverse
+    assert reverse < 1.0
+
+
+def test_power_spectrum_segments_and_cutoff(rng):
+    noise_a, noise_b = rng.standard_normal((2, 2**16, 1))
+    whole = power_spectrum_distance(noise_a, noise_b, smoothing=0)
+    averaged = power_spectrum_distance(noise_a, noise_b, smoothing=0, segment_length=1024)
+    assert averaged < 0.5 * whole  # averaging over segments removes periodogram noise
+    t = np.arange(8192)[:, None]
+    slow_plus_fast = np.sin(0.05 * t) + np.sin(2.5 * t)
+    # Above the cutoff the two series differ; below it they agree.
+    assert power_spectrum_distance(np.sin(0.05 * t), slow_plus_fast, cutoff=500) < 0.05
+    assert power_spectrum_distance(np.sin(0.05 * t), slow_plus_fast) > 0.3
+
+
+class _Oracle:
+    """Continues the true series exactly (finds the context in it)."""
+
+    sequence_length = 10
+
+    def __init__(self, X, stuck=False):
+        self.X, self.stuck = X, stuck
+
+    def simulate(self, n_steps, X_context):
+        end = int(np.nonzero((self.X == X_context[-1]).all(axis=1))[0][0])
+        if self.stuck:
+            return np.repeat(X_context[-1:], n_steps, axis=0)
+        return self.X[end + 1:end + 1 + n_steps]
+
+
+def test_prediction_error_and_valid_time_with_oracles():
+    X = make_lorenz63(3000, random_state=0)
+    oracle, stuck = _Oracle(X), _Oracle(X, stuck=True)
+    assert prediction_error(oracle, X, 50) == 0.0
+    assert prediction_error(stuck, X, 50) > prediction_error(stuck, X, 5) > 0
+    vpt = valid_prediction_time(oracle, X, lyapunov=0.9056, dt=0.01, max_steps=300)
+    assert vpt.steps == 300 and vpt.lyapunov_times == pytest.approx(0.9056 * 0.01 * 300)
+    assert 0 < valid_prediction_time(stuck, X, max_steps=300).steps < 300
+    scorer = make_prediction_error_scorer(20)
+    assert scorer(oracle, X) == 0.0 and scorer(stuck, X) < 0
+    assert make_valid_prediction_time_scorer(max_steps=200)(oracle, X) == 200
+
+
+def test_free_run_scorer_matches_the_estimator_score(lorenz_model_data):
+    est, X_test = lorenz_model_data
+    scorer = make_free_run_scorer("state_space_divergence")
+    assert scorer(est, X_test) == pytest.approx(est.score(X_test), rel=1e-12)
+    with pytest.raises(ValueError, match="measure"):
+        make_free_run_scorer("mse")
+
+
+@pytest.fixture(scope="module")
+def lorenz_model_data():
+    from skchaos import ChaoticRNNRegressor
+
+    X = make_lorenz63(4000, random_state=0)
+    est = ChaoticRNNRegressor(n_latent=8, n_epochs=3, random_state=0).fit(X[:3000])
+    return est, X[3000:]
