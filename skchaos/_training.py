@@ -273,3 +273,31 @@ def _train(params, X, valid_starts, config, rng, validate):
     if best_theta is not None:
         params.theta[:] = best_theta
     return result
+
+
+def restart_score(result):
+    """How a restart ranks: its best validation score, else minus its last loss."""
+    if result.validation_scores:
+        return max(result.validation_scores)
+    return -result.loss_curve[-1]
+
+
+def train_restart(random_state, start, shape, X, valid_starts, config, validation):
+    """One complete training run; module-level so joblib can run restarts in parallel.
+
+    ``start`` is the parameters to continue from (warm start) or None for a random
+    initialisation of ``shape = (n_latent, n_features, mode)``; ``validation`` is
+    ``(X_validation, n_warmup, n_generated)`` or None. Returns (params, TrainingResult).
+    """
+    rng = (random_state if isinstance(random_state, np.random.RandomState)
+           else np.random.RandomState(random_state))
+    params = init_parameters(*shape, rng) if start is None else start.copy()
+    validate = None
+    if validation is not None:
+        X_validation, n_warmup, n_generated = validation
+
+        def validate(p):
+            return -free_run_divergence(p.kernel_arguments(), X_validation, n_warmup,
+                                        n_generated)
+
+    return params, train(params, X, valid_starts, config, rng, validate)

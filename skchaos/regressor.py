@@ -4,6 +4,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -16,8 +17,8 @@ from ._training import (
     TrainingConfig,
     forced_then_free,
     free_run_divergence,
-    init_parameters,
-    train,
+    restart_score,
+    train_restart,
     window_starts,
 )
 from .lyapunov import LyapunovSpectrum
@@ -110,6 +111,12 @@ class ChaoticRNNRegressor(BaseEstimator):
     warm_start : bool, default=False
         Continue from the parameters (and standardisation) of the previous fit instead
         of a random initialisation.
+    n_init : int, default=1
+        Independent training runs from different random initialisations (and window
+        draws); the one with the best validation score (without validation: the lowest
+        final loss) is kept.
+    n_jobs : int, default=None
+        Parallel restarts through joblib (None: one, -1: all cores).
     random_state : int, RandomState instance or None, default=None
         Seeds the initial parameters, the window draws and the teacher noise.
     verbose : int, default=0
@@ -141,6 +148,8 @@ class ChaoticRNNRegressor(BaseEstimator):
         Minus the validation divergence at each evaluation (empty without validation).
     best_epoch_ : int or None
         Epoch (0-based) whose parameters were kept; None without validation.
+    restart_scores_ : list of float
+        Score of each restart (best validation score, or minus the last loss).
     n_iter_ : int
         Number of epochs run (accumulating over warm starts).
     n_features_in_ : int
@@ -175,6 +184,8 @@ class ChaoticRNNRegressor(BaseEstimator):
         "standardize": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "warm_start": ["boolean"],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [Integral, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -182,8 +193,8 @@ class ChaoticRNNRegressor(BaseEstimator):
     def __init__(self, n_latent=80, tau=30, forcing="pinv", sequence_length=200,
                  batch_size=32, batches_per_epoch=10, n_epochs=1000, learning_rate=1e-3,
                  learning_rate_decay=0.1, max_grad_norm=1.0, teacher_noise=0.0,
-                 standardize=True, validation_fraction=0.1, warm_start=False,
-                 random_state=None, verbose=0):
+                 standardize=True, validation_fraction=0.1, warm_start=False, n_init=1,
+                 n_jobs=None, random_state=None, verbose=0):
         self.n_latent = n_latent
         self.tau = tau
         self.forcing = forcing
@@ -198,6 +209,8 @@ class ChaoticRNNRegressor(BaseEstimator):
         self.standardize = standardize
         self.validation_fraction = validation_fraction
         self.warm_start = warm_start
+        self.n_init = n_init
+        self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
 
@@ -284,9 +297,10 @@ class ChaoticRNNRegressor(BaseEstimator):
         # The one copy of the data that training reads; standardised in place so that
         # a long series is never held twice.
         series = np.concatenate(trials)
+        start = None
         if warm:
             mean, scale = self.data_mean_, self.data_scale_
-            params = self._warm_start_parameters(mode, n_features)
+            start = self._warm_start_parameters(mode, n_features)
             series -= mean
         else:
             if self.standardize:
@@ -296,23 +310,18 @@ class ChaoticRNNRegressor(BaseEstimator):
                 scale[scale == 0] = 1.0
             else:
                 mean, scale = np.zeros(n_features), np.ones(n_features)
-            params = init_parameters(self.n_latent, n_features, mode, rng)
         series /= scale
 
         lengths = [len(t) for t in trials]
         n_validation = self._validation_size(lengths[-1])
         lengths[-1] -= n_validation
         train_series = series[:len(series) - n_validation]
-        validate = None
+        validation = None
         if n_validation:
-            X_validation = series[len(series) - n_validation:]
             n_warmup = min(self.sequence_length, n_validation // 2)
             # A free run longer than the block lowers the noise of the comparison.
-            n_generated = max(n_validation - n_warmup, 10_000)
-
-            def validate(p):
-                return -free_run_divergence(p.kernel_arguments(), X_validation, n_warmup,
-                                            n_generated)
+            validation = (series[len(series) - n_validation:], n_warmup,
+                          max(n_validation - n_warmup, 10_000))
 
         config = TrainingConfig(
             seq_len=self.sequence_length, tau=tau, batch_size=self.batch_size,
@@ -320,8 +329,19 @@ class ChaoticRNNRegressor(BaseEstimator):
             learning_rate=self.learning_rate, lr_decay=self.learning_rate_decay,
             max_grad_norm=self.max_grad_norm, teacher_noise=self.teacher_noise,
             verbose=self.verbose, validation_interval=max(1, self.n_epochs // 50))
-        result = train(params, train_series, window_starts(lengths, self.sequence_length),
-                       config, rng, validate)
+        shape = (self.n_latent, n_features, mode)
+        starts = window_starts(lengths, self.sequence_length)
+        if self.n_init == 1:
+            params, result = train_restart(rng, start, shape, train_series, starts, config,
+                                           validation)
+            self.restart_scores_ = [restart_score(result)]
+        else:
+            seeds = rng.randint(np.iinfo(np.int32).max, size=self.n_init)
+            runs = Parallel(n_jobs=self.n_jobs)(
+                delayed(train_restart)(seed, start, shape, train_series, starts, config,
+                                       validation) for seed in seeds)
+            self.restart_scores_ = [restart_score(result) for _, result in runs]
+            params, result = runs[int(np.argmax(self.restart_scores_))]
 
         self.data_mean_, self.data_scale_ = mean, scale
         self._set_parameters(params)

@@ -216,3 +216,13 @@ def test_unstable_free_run_warns(lorenz_train, small_params):
     with pytest.warns(RuntimeWarning, match="left the finite range at step 2"):
         X_gen = est.predict(10)
     assert not np.isfinite(X_gen[-1]).all()
+
+
+def test_restarts_keep_the_best_and_run_in_parallel_identically(lorenz_train, small_params):
+    params = dict(small_params, n_init=3, n_epochs=4)
+    serial = ChaoticRNNRegressor(**params).fit(lorenz_train)
+    assert len(serial.restart_scores_) == 3 and len(set(serial.restart_scores_)) == 3
+    assert max(serial.validation_scores_) == max(serial.restart_scores_)
+    parallel = ChaoticRNNRegressor(n_jobs=2, **params).fit(lorenz_train)
+    np.testing.assert_array_equal(parallel.W_, serial.W_)
+    assert parallel.restart_scores_ == serial.restart_scores_
