@@ -388,10 +388,21 @@ class ChaoticRNNRegressor(BaseEstimator):
         return n_validation
 
     def _warm_start_parameters(self, mode, n_features):
-        if self.A_.shape[0] != self.n_latent or FORCING_MODES[self.forcing] != mode:
+        if self.A_.shape[0] != self.n_latent or self._forcing_mode != mode:
             raise ValueError("warm_start needs the same n_latent and forcing as the "
                              "previous fit.")
-        params = PLRNNParameters(self.n_latent, n_features, mode)
+        return self._fitted_parameters()
+
+    def _set_parameters(self, params):
+        self._forcing_mode = params.mode
+        self.A_ = np.diag(params.a)
+        self.W_ = params.W.copy()
+        self.h_ = params.h.copy()
+        self.B_ = params.B.copy()
+
+    def _fitted_parameters(self):
+        """The fitted attributes as the flat parameter vector that training uses."""
+        params = PLRNNParameters(self.A_.shape[0], self.B_.shape[0], self._forcing_mode)
         params.a[:] = np.diag(self.A_)
         params.W[:] = self.W_
         params.h[:] = self.h_
@@ -399,21 +410,9 @@ class ChaoticRNNRegressor(BaseEstimator):
             params.B[:] = self.B_
         return params
 
-    def _set_parameters(self, params):
-        self.A_ = np.diag(params.a)
-        self.W_ = params.W.copy()
-        self.h_ = params.h.copy()
-        self.B_ = params.B.copy()
-
     def _kernel_parameters(self):
-        """Parameters in the form the kernels take (one compiled version for all)."""
-        mode = FORCING_MODES[self.forcing]
-        a = np.ascontiguousarray(np.diag(self.A_))
-        if mode == FORCING_MODES["pinv"]:
-            P = np.ascontiguousarray(np.linalg.pinv(self.B_))
-        else:
-            P = np.zeros((self.B_.shape[1], self.B_.shape[0]))
-        return mode, a, self.W_, self.h_, self.B_, P
+        """(mode, a, W, h, B, pinv(B)) as the kernels take them."""
+        return self._fitted_parameters().kernel_arguments()
 
     def _forced_state(self, X_std):
         """Latent state after teacher forcing every row of standardised ``X_std``."""
