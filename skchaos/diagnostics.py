@@ -1,0 +1,75 @@
+"""The theory made visible: how loss gradients grow with the length of BPTT.
+
+Along a chaotic orbit the product of Jacobians in backpropagation through time grows like
+exp(lambda_max T), so the gradient of a loss over T steps must diverge as T grows; along
+orbits with only negative exponents it stays bounded. Sparse teacher forcing cuts the
+product every tau steps. :func:`gradient_norms` measures this for a fitted model.
+"""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils import check_array, check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from ._training import MinibatchGradient, window_starts
+
+__all__ = ["gradient_norms"]
+
+
+def gradient_norms(estimator, X, sequence_lengths, tau=None, *, n_windows=50,
+                   random_state=0):
+    """Norm of the loss gradient with respect to all parameters, per window length.
+
+    For each length T the gradient of the training loss (mean squared error over the T
+    steps of one window) is computed at the fitted parameters for ``n_windows`` random
+    windows of X, with the estimator's forcing scheme, forcing every ``tau`` steps (None:
+    never). Returned is the geometric mean over windows (the exponential of the mean log
+    norm), which a few extreme windows cannot dominate.
+
+    Parameters
+    ----------
+    estimator : fitted ChaoticRNNRegressor
+    X : array-like of shape (n_samples, n_features)
+        Series in the data's units, rows in time order.
+    sequence_lengths : sequence of int
+        Window lengths T.
+    tau : int or None, default=None
+        Forcing interval during the measurement.
+    n_windows : int, default=50
+        Windows per length.
+    random_state : int, RandomState instance or None, default=0
+        Seeds the window draws.
+
+    Returns
+    -------
+    norms : ndarray of shape (len(sequence_lengths),)
+
+    Examples
+    --------
+    >>> from skchaos import ChaoticRNNRegressor
+    >>> from skchaos.datasets import make_lorenz63
+    >>> from skchaos.diagnostics import gradient_norms
+    >>> X = make_lorenz63(3000, random_state=0)
+    >>> est = ChaoticRNNRegressor(n_latent=10, n_epochs=5, random_state=0).fit(X)
+    >>> gradient_norms(est, X, [10, 50]).shape
+    (2,)
+    """
+    check_is_fitted(estimator)
+    X = check_array(X, dtype=np.float64, input_name="X")
+    X_std = np.ascontiguousarray(estimator._transform_input(X))
+    if tau is not None and (not isinstance(tau, Integral) or tau < 1):
+        raise ValueError(f"tau must be a positive integer or None, got {tau!r}.")
+    rng = check_random_state(random_state)
+    params = estimator._fitted_parameters()
+    norms = []
+    for length in sequence_lengths:
+        if not isinstance(length, Integral) or not 1 <= length < len(X_std):
+            raise ValueError(f"Each sequence length must be an integer in [1, {len(X_std)}),"
+                             f" got {length!r}.")
+        gradient = MinibatchGradient(params, X_std, int(length), tau or 0, batch_size=1)
+        starts = window_starts([len(X_std)], int(length))
+        logs = [np.log(np.linalg.norm(gradient(starts[[i]])[1]))
+                for i in rng.randint(len(starts), size=n_windows)]
+        norms.append(np.exp(np.mean(logs)))
+    return np.array(norms)
