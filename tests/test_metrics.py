@@ -68,6 +68,9 @@ def test_power_spectrum_sine_against_shifted_and_other_frequency():
     assert power_spectrum_distance(slow, np.sin(0.05 * t + 2.0)) < 0.02
     assert power_spectrum_distance(slow, np.sin(0.08 * t)) > 0.5
     assert power_spectrum_distance(slow, np.full_like(slow, np.inf)) == 1.0
+    # Finite but so large that the spread overflows: as diverged as inf, not a perfect 0.
+    exploding = 1e300 * np.exp(np.linspace(0, 10, len(slow)))[:, None]
+    assert power_spectrum_distance(slow, np.minimum(exploding, 1e308)) == 1.0
 
 
 def test_metric_argument_errors(rng):
