@@ -27,7 +27,7 @@ from .systems import (
 # Frames with at least this many entries go through LAPACK's blocked Householder QR, which
 # allocates its result but beats Gram-Schmidt loops once the O(n k^2) work dominates
 # (benchmarks/bench_lyapunov.py --part qr).
-_LAPACK_MIN_ENTRIES = 1600
+_LAPACK_MIN_ENTRIES = 256
 
 
 @njit(cache=True)
