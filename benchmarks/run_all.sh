@@ -14,8 +14,14 @@ quality() {
 quality lorenz rossler laser &
 quality forcing tau &
 wait
+for part in data nolds model; do
+  run bench_lyapunov.py --part "$part" --json "results/lyapunov_$part.json" \
+    > "results/lyapunov_$part.txt"
+done
 run bench_epoch_time.py --repeats 11 --json results/epoch_time.json > results/epoch_time.txt
 run bench_epoch_time.py --scaling --repeats 5 --json results/epoch_scaling.json \
   > results/epoch_scaling.txt
 run bench_memory_and_free_run.py --json results/memory_and_free_run.json \
   > results/memory_and_free_run.txt
+run bench_lyapunov.py --part qr --repeats 5 --json results/lyapunov_qr.json \
+  > results/lyapunov_qr.txt
