@@ -340,11 +340,6 @@ class LyapunovSpectrum(TransformerMixin, BaseEstimator):
         self.max_tau = max_tau
         self.random_state = random_state
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = False
-        return tags
-
     def fit(self, X, y=None):
         """Compute the spectrum.
 

@@ -192,11 +192,6 @@ class DelayEmbedding(TransformerMixin, BaseEstimator):
         self.max_dimension = max_dimension
         self.fnn_threshold = fnn_threshold
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = False
-        return tags
-
     def fit(self, X, y=None):
         """Choose the delay and dimension (if "auto") from the first column of X.
 

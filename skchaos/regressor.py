@@ -216,7 +216,9 @@ class ChaoticRNNRegressor(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        # Like KMeans, not a supervised regressor: y is accepted and ignored.
         tags.target_tags.required = False
+        tags.input_tags.allow_nan = False
         return tags
 
     def __sklearn_is_fitted__(self):
