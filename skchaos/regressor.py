@@ -16,12 +16,12 @@ from ._training import (
     PLRNNParameters,
     TrainingConfig,
     forced_then_free,
-    free_run_divergence,
     restart_score,
     train_restart,
     window_starts,
 )
 from .lyapunov import LyapunovSpectrum
+from .metrics import state_space_divergence
 
 __all__ = ["ChaoticRNNRegressor"]
 
@@ -499,12 +499,15 @@ class ChaoticRNNRegressor(BaseEstimator):
         n_samples // 2)`` rows of X; the model then free-runs as many steps as X has
         rows left, and the occupation of state space by the two is compared with
         :func:`skchaos.metrics.state_space_divergence`. Long-horizon by design: a one-step
-        error would always favour tau = 1, which is wrong for chaotic data.
+        error would always favour tau = 1, which is wrong for chaotic data. For a list of
+        trials, each trial is warmed up and free-run on its own and the pooled runs are
+        compared with the pooled trials (in GridSearchCV a list of trials is split by
+        trial, not in time).
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            A test block of the series, rows in time order.
+        X : array-like of shape (n_samples, n_features), or list of such arrays
+            A test block of the series, rows in time order; or independent trials.
         y : None
             Ignored.
 
@@ -514,8 +517,15 @@ class ChaoticRNNRegressor(BaseEstimator):
             ``-state_space_divergence``; higher is better, 0 is perfect.
         """
         check_is_fitted(self)
-        X_std = self._validate_X(X)
-        if len(X_std) < 2:
-            raise ValueError(f"score needs at least 2 samples, got {len(X_std)}.")
-        n_warmup = max(1, min(self.sequence_length, len(X_std) // 2))
-        return -free_run_divergence(self._kernel_parameters(), X_std, n_warmup)
+        blocks = [self._validate_X(trial) for trial in
+                  (X if _is_list_of_trials(X) else [X])]
+        kernel_args = self._kernel_parameters()
+        observed, generated = [], []
+        for X_std in blocks:
+            if len(X_std) < 2:
+                raise ValueError(f"score needs at least 2 samples, got {len(X_std)}.")
+            n_warmup = max(1, min(self.sequence_length, len(X_std) // 2))
+            observed.append(X_std[n_warmup:])
+            generated.append(forced_then_free(kernel_args, X_std[:n_warmup],
+                                              len(X_std) - n_warmup))
+        return -state_space_divergence(np.concatenate(observed), np.concatenate(generated))

@@ -40,3 +40,26 @@ def test_grid_search_on_a_dask_local_cluster(series):
     serial = _search().fit(series)
     np.testing.assert_allclose(on_cluster.cv_results_["mean_test_score"],
                                serial.cv_results_["mean_test_score"], rtol=1e-12)
+
+
+def test_pipeline_with_delay_embedding_tunes_rnn_tau(series):
+    from sklearn.pipeline import Pipeline
+
+    from skchaos.preprocessing import DelayEmbedding
+
+    pipe = Pipeline([("embed", DelayEmbedding(dimension=3, delay=10)),
+                     ("rnn", ChaoticRNNRegressor(**SMALL))])
+    search = GridSearchCV(pipe, {"rnn__tau": [5, 20]}, cv=TimeSeriesSplit(2))
+    search.fit(series[:, :1])
+    assert search.best_params_["rnn__tau"] in (5, 20)
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    best = search.best_estimator_
+    assert best["embed"].inverse_transform(best["rnn"].predict(20)).shape == (20, 1)
+
+
+def test_a_list_of_trials_is_split_by_trial(series):
+    """GridSearchCV indexes a list of trials like samples: each split holds whole trials."""
+    trials = [series[i * 500:(i + 1) * 500] for i in range(6)]
+    search = GridSearchCV(ChaoticRNNRegressor(**SMALL), {"tau": [5, 20]},
+                          cv=TimeSeriesSplit(2)).fit(trials)
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
