@@ -396,14 +396,43 @@ def valid_prediction_time(estimator, X, threshold=0.4, *, lyapunov=None, dt=1.0,
     return ValidPredictionTime(median, None if lyapunov is None else lyapunov * dt * median)
 
 
+# A free run at least this long (in all, over its starts) keeps the generated side's
+# sampling noise in the state-space divergence small next to the differences between
+# models, also on test blocks of a few thousand samples (docs/decisions.md).
+SCORE_MIN_GENERATED = 50_000
+# Free runs from several points of a test block: a model with more than one attractor is
+# judged on where its runs go from several starts, not from one.
+SCORE_N_STARTS = 4
+
+
+def long_free_runs(simulate, X, n_warmup, n_generated, n_starts=SCORE_N_STARTS):
+    """Free runs from up to ``n_starts`` points of X, ``n_generated`` steps in all.
+
+    ``simulate(n_steps, X_context)`` free-runs after teacher forcing along ``X_context``.
+    Run ``i`` is warmed up on the ``n_warmup`` rows before the ``i``-th of ``n_starts``
+    evenly spaced points of ``X[n_warmup:]``. Returns the runs stacked in time order.
+    """
+    n_rest = len(X) - n_warmup
+    n_starts = max(1, min(n_starts, n_rest))
+    ends = n_warmup + (np.arange(n_starts) * n_rest) // n_starts
+    lengths = np.full(n_starts, n_generated // n_starts)
+    lengths[: n_generated % n_starts] += 1
+    return np.concatenate([simulate(int(n), X[end - n_warmup:end])
+                           for end, n in zip(ends, lengths, strict=True) if n > 0])
+
+
 def make_free_run_scorer(measure="state_space_divergence", *, n_warmup=None,
                          **measure_params):
     """Scorer for ``scoring=``: minus a long-term measure of a free run along X.
 
-    The returned ``scorer(estimator, X, y=None)`` teacher-forces the estimator on the
-    first ``n_warmup`` rows of X (default: ``min(sequence_length, n_samples // 2)``),
-    free-runs as many steps as X has rows left, and returns minus
-    ``measure(X_rest, X_gen, **measure_params)``: higher is better.
+    The returned ``scorer(estimator, X, y=None)`` compares the rows of X after the first
+    ``n_warmup`` (default: ``min(sequence_length, n_samples // 2)``) with free runs of
+    the estimator, and returns minus ``measure(X_rest, X_gen, **measure_params)``: higher
+    is better. For the power spectrum, one free run as long as ``X_rest`` follows teacher
+    forcing on the first ``n_warmup`` rows. For the state-space divergence, free runs
+    from 4 points of X (each warmed up on the ``n_warmup`` rows before it), at least
+    50,000 steps in all, lower the generated side's sampling noise; this is what
+    :meth:`ChaoticRNNRegressor.score` computes.
 
     Parameters
     ----------
@@ -441,7 +470,12 @@ def make_free_run_scorer(measure="state_space_divergence", *, n_warmup=None,
         warmup = (min(estimator.sequence_length, len(X) // 2) if n_warmup is None
                   else n_warmup)
         warmup = max(1, min(warmup, len(X) - 1))
-        X_gen = estimator.simulate(len(X) - warmup, X_context=X[:warmup])
+        n_rest = len(X) - warmup
+        if measure == "state_space_divergence":
+            X_gen = long_free_runs(estimator.simulate, X, warmup,
+                                   max(n_rest, SCORE_MIN_GENERATED))
+        else:
+            X_gen = estimator.simulate(n_rest, X_context=X[:warmup])
         return -function(X[warmup:], X_gen, **measure_params)
 
     return scorer

@@ -21,7 +21,7 @@ from ._training import (
     window_starts,
 )
 from .lyapunov import LyapunovSpectrum
-from .metrics import state_space_divergence
+from .metrics import SCORE_MIN_GENERATED, long_free_runs, state_space_divergence
 
 __all__ = ["ChaoticRNNRegressor"]
 
@@ -103,11 +103,11 @@ class ChaoticRNNRegressor(BaseEstimator):
         returned in the data's units.
     validation_fraction : float, default=0.1
         Fraction of the last trial, at its end, held out to score the model during
-        training (50 times per fit): a free run after a forced warm-up is compared with
-        the held-out block by state-space divergence, and the best-scoring parameters
-        are kept. 0 trains on everything and keeps the last parameters. Blocks shorter
-        than 20 samples are too short to score; validation is then skipped with a
-        warning.
+        training (50 times per fit): a free run after a forced warm-up on the held-out
+        block, as long as the whole series, is compared with the whole series by
+        state-space divergence, and the best-scoring parameters are kept. 0 trains on
+        everything and keeps the last parameters. Blocks shorter than 20 samples are too
+        short to score; validation is then skipped with a warning.
     warm_start : bool, default=False
         Continue from the parameters (and standardisation) of the previous fit instead
         of a random initialisation.
@@ -321,9 +321,11 @@ class ChaoticRNNRegressor(BaseEstimator):
         validation = None
         if n_validation:
             n_warmup = min(self.sequence_length, n_validation // 2)
-            # A free run longer than the block lowers the noise of the comparison.
+            # The free run starts from held-out data, but its occupation of state space is
+            # compared with the whole series: a held-out block of a few thousand samples
+            # is too noisy a reference to pick checkpoints by (docs/decisions.md).
             validation = (series[len(series) - n_validation:], n_warmup,
-                          max(n_validation - n_warmup, 10_000))
+                          max(len(series), 10_000), series)
 
         config = TrainingConfig(
             seq_len=self.sequence_length, tau=tau, batch_size=self.batch_size,
@@ -493,16 +495,18 @@ class ChaoticRNNRegressor(BaseEstimator):
             return self._inverse_transform_output(X_gen)
 
     def score(self, X, y=None):
-        """Minus the state-space divergence between X and a free run alongside it.
+        """Minus the state-space divergence between X and free runs alongside it.
 
-        The latent state is teacher-forced along the first ``min(sequence_length,
-        n_samples // 2)`` rows of X; the model then free-runs as many steps as X has
-        rows left, and the occupation of state space by the two is compared with
-        :func:`skchaos.metrics.state_space_divergence`. Long-horizon by design: a one-step
-        error would always favour tau = 1, which is wrong for chaotic data. For a list of
-        trials, each trial is warmed up and free-run on its own and the pooled runs are
-        compared with the pooled trials (in GridSearchCV a list of trials is split by
-        trial, not in time).
+        The rows of X after the first ``n_warmup = min(sequence_length, n_samples // 2)``
+        are compared, by :func:`skchaos.metrics.state_space_divergence`, with free runs
+        of the model from 4 points of X, each teacher-forced along the ``n_warmup`` rows
+        before it; the runs have as many steps as those rows, and at least 50,000 in all,
+        so that the generated side adds little sampling noise on test blocks of a few
+        thousand samples. Long-horizon by design: a one-step error would always favour
+        tau = 1, which is wrong for chaotic data. For a list of trials, each trial is
+        warmed up and free-run on its own (its share of the steps in proportion to its
+        length) and the pooled runs are compared with the pooled trials (in GridSearchCV
+        a list of trials is split by trial, not in time).
 
         Parameters
         ----------
@@ -520,12 +524,18 @@ class ChaoticRNNRegressor(BaseEstimator):
         blocks = [self._validate_X(trial) for trial in
                   (X if _is_list_of_trials(X) else [X])]
         kernel_args = self._kernel_parameters()
-        observed, generated = [], []
+
+        def simulate(n_steps, X_context):
+            return forced_then_free(kernel_args, X_context, n_steps)
+
+        warmups = []
         for X_std in blocks:
             if len(X_std) < 2:
                 raise ValueError(f"score needs at least 2 samples, got {len(X_std)}.")
-            n_warmup = max(1, min(self.sequence_length, len(X_std) // 2))
-            observed.append(X_std[n_warmup:])
-            generated.append(forced_then_free(kernel_args, X_std[:n_warmup],
-                                              len(X_std) - n_warmup))
+            warmups.append(max(1, min(self.sequence_length, len(X_std) // 2)))
+        n_observed = [len(X_std) - n for X_std, n in zip(blocks, warmups, strict=True)]
+        scale = max(1.0, SCORE_MIN_GENERATED / sum(n_observed))
+        generated = [long_free_runs(simulate, X_std, n_warmup, int(np.ceil(scale * n)))
+                     for X_std, n_warmup, n in zip(blocks, warmups, n_observed, strict=True)]
+        observed = [X_std[n:] for X_std, n in zip(blocks, warmups, strict=True)]
         return -state_space_divergence(np.concatenate(observed), np.concatenate(generated))

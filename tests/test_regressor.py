@@ -11,6 +11,7 @@ from sklearn.exceptions import NotFittedError
 
 from skchaos import ChaoticRNNRegressor
 from skchaos._training import window_starts
+from skchaos.datasets import make_lorenz63
 from skchaos.exceptions import TrainingDivergedError
 
 
@@ -155,12 +156,30 @@ def test_bad_inference_input(lorenz_train, small_params):
         est.score(np.full((40, 3), np.nan))
 
 
-def test_score_prefers_a_trained_model(lorenz_train):
-    params = dict(n_latent=16, tau=20, sequence_length=60, batch_size=16, random_state=0)
-    untrained = ChaoticRNNRegressor(n_epochs=1, **params).fit(lorenz_train)
-    trained = ChaoticRNNRegressor(n_epochs=60, **params).fit(lorenz_train)
+@pytest.fixture(scope="module")
+def untrained_and_trained(lorenz_train):
+    params = dict(n_latent=20, tau=20, sequence_length=60, batch_size=16,
+                  learning_rate=3e-3, random_state=0)
+    return (ChaoticRNNRegressor(n_epochs=1, **params).fit(lorenz_train),
+            ChaoticRNNRegressor(n_epochs=300, **params).fit(lorenz_train))
+
+
+def test_score_prefers_a_trained_model(lorenz_train, untrained_and_trained):
+    untrained, trained = untrained_and_trained
     test = lorenz_train[-2000:]
     assert trained.score(test) > untrained.score(test)
+
+
+def test_score_is_steady_across_test_blocks_of_a_few_thousand_samples(untrained_and_trained):
+    # Three disjoint blocks of an independent trajectory: one model's scores must agree
+    # far better than the gap between the two models, so that a search ranks models
+    # the same way whichever block it is given.
+    untrained, trained = untrained_and_trained
+    blocks = make_lorenz63(9000, random_state=7).reshape(3, 3000, 3)
+    good = np.array([trained.score(block) for block in blocks])
+    bad = np.array([untrained.score(block) for block in blocks])
+    assert np.all(good > bad)
+    assert np.ptp(good) < 0.25 * np.min(good - bad)
 
 
 def test_validation_keeps_the_best_parameters(lorenz_train, small_params):
@@ -171,10 +190,11 @@ def test_validation_keeps_the_best_parameters(lorenz_train, small_params):
     # The kept parameters reproduce the best validation score.
     from skchaos._training import free_run_divergence
 
-    block = est._transform_input(lorenz_train[-800:])
+    series = est._transform_input(lorenz_train)
+    block = series[-800:]
     n_warmup = min(params["sequence_length"], len(block) // 2)
     score = -free_run_divergence(est._kernel_parameters(), block, n_warmup,
-                                 max(len(block) - n_warmup, 10_000))
+                                 max(len(series), 10_000), series)
     assert score == pytest.approx(max(est.validation_scores_), rel=1e-9)
 
 
