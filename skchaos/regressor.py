@@ -84,7 +84,7 @@ class ChaoticRNNRegressor(BaseEstimator):
         Minibatches per epoch.
     n_epochs : int, default=1000
         Number of epochs.
-    learning_rate : float, default=1e-3
+    learning_rate : float, default=2e-3
         Initial Adam step size.
     learning_rate_decay : float, default=0.1
         Final step size as a fraction of the initial one, reached by exponential decay
@@ -191,7 +191,7 @@ class ChaoticRNNRegressor(BaseEstimator):
     }
 
     def __init__(self, n_latent=80, tau=30, forcing="pinv", sequence_length=200,
-                 batch_size=32, batches_per_epoch=10, n_epochs=1000, learning_rate=1e-3,
+                 batch_size=32, batches_per_epoch=10, n_epochs=1000, learning_rate=2e-3,
                  learning_rate_decay=0.1, max_grad_norm=1.0, teacher_noise=0.0,
                  standardize=True, validation_fraction=0.1, warm_start=False, n_init=1,
                  n_jobs=None, random_state=None, verbose=0):

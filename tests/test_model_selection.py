@@ -63,3 +63,57 @@ def test_a_list_of_trials_is_split_by_trial(series):
     search = GridSearchCV(ChaoticRNNRegressor(**SMALL), {"tau": [5, 20]},
                           cv=TimeSeriesSplit(2)).fit(trials)
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+
+
+TAU_GRID = [1, 5, 10, 25, 50, 100, None]
+# Small but real: windows of 150 steps, so that tau=None (plain BPTT over 150 steps)
+# differs from tau=100; 300 epochs train every tau of the grid far enough to rank it.
+SEARCH = dict(n_latent=20, sequence_length=150, batch_size=16, n_epochs=300,
+              learning_rate=3e-3, random_state=0)
+
+
+def test_tau_search_picks_a_tau_that_free_runs_nearly_as_well_as_the_best():
+    from skchaos.metrics import state_space_divergence
+
+    X = make_lorenz63(6000, random_state=0)
+    search = GridSearchCV(ChaoticRNNRegressor(**SEARCH), {"tau": TAU_GRID},
+                          cv=TimeSeriesSplit(3), n_jobs=2).fit(X)
+    picked = search.best_params_["tau"]
+    assert picked not in (1, None)
+
+    # Judge every tau as the issue does: a model fitted on all of X, free-run 10^5 steps
+    # and compared with an independent 10^5-step trajectory of the system.
+    X_test = make_lorenz63(100_000, random_state=1)
+
+    def long_run_divergence(tau):
+        est = ChaoticRNNRegressor(**dict(SEARCH, tau=tau)).fit(X)
+        return state_space_divergence(X_test, est.simulate(100_000, X_context=X[-150:]))
+
+    divergence = dict(zip(TAU_GRID, joblib.Parallel(n_jobs=2)(
+        joblib.delayed(long_run_divergence)(tau) for tau in TAU_GRID), strict=True))
+    assert divergence[picked] <= 1.25 * min(divergence.values())
+
+
+def test_a_fit_uses_one_blas_thread_and_no_numba_threads(series, monkeypatch):
+    """Why n_jobs=-1 (loky or dask) cannot oversubscribe: a fit occupies one core."""
+    from numba.core.registry import CPUDispatcher
+    from threadpoolctl import threadpool_info
+
+    import skchaos._training as training
+    from skchaos._kernels import lyapunov, plrnn, systems
+
+    seen = []
+    train_inner = training._train
+
+    def spy(*args):
+        seen.extend(info["num_threads"] for info in threadpool_info()
+                    if info["user_api"] == "blas")
+        return train_inner(*args)
+
+    monkeypatch.setattr(training, "_train", spy)
+    ChaoticRNNRegressor(**SMALL).fit(series)
+    assert seen and set(seen) == {1}
+    kernels = [obj for module in (plrnn, lyapunov, systems) for obj in vars(module).values()
+               if isinstance(obj, CPUDispatcher)]
+    assert len(kernels) > 10
+    assert not any(kernel.targetoptions.get("parallel") for kernel in kernels)

@@ -1,0 +1,74 @@
+"""Does a GridSearchCV over tau pick well? The search against the tau sweep's long free runs.
+
+Runs ``GridSearchCV(ChaoticRNNRegressor(), {"tau": [1, 5, 10, 25, 50, 100, None]},
+cv=TimeSeriesSplit(3))`` (defaults otherwise, windows of 200 steps, so that None differs
+from 100) on the training series and reports the mean cross-validated score per tau. The
+quality of the pick is judged by the tau sweep's median state-space divergence of 10^5-step
+free runs over 3 seeds (``bench_tau_sweep.py``, same data, same grid): the search should
+pick neither 1 nor None, and a tau whose divergence is within 25% of the best tau's.
+
+    python benchmarks/bench_tau_sweep.py --system lorenz --json results/tau_sweep_lorenz.json
+    python benchmarks/bench_tau_search.py --system lorenz \
+        --sweep results/tau_sweep_lorenz.json --json results/tau_search_lorenz.json
+"""
+
+import argparse
+import json
+import time
+
+from _common import machine_record, pin_threads, print_table, write_json
+
+_LIMITS = pin_threads(1)
+
+from bench_tau_sweep import SYSTEMS  # noqa: E402
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit  # noqa: E402
+
+from skchaos import ChaoticRNNRegressor  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--system", default="lorenz", choices=sorted(SYSTEMS))
+    parser.add_argument("--sweep", required=True, help="JSON written by bench_tau_sweep.py")
+    parser.add_argument("--n-jobs", type=int, default=2,
+                        help="fits in parallel, one thread each")
+    parser.add_argument("--json", default=None)
+    args = parser.parse_args()
+    record = machine_record()
+    print(f"{record['cpu']}; {record['n_cpus']} cpus; fits in parallel: {args.n_jobs}\n")
+    make_data, taus, _ = SYSTEMS[args.system]
+    X_train = make_data()[0]
+    with open(args.sweep) as f:
+        sweep = {s["tau"]: s for s in json.load(f)["summary"]}
+
+    start = time.perf_counter()
+    search = GridSearchCV(ChaoticRNNRegressor(random_state=0), {"tau": taus},
+                          cv=TimeSeriesSplit(3), refit=False, n_jobs=args.n_jobs)
+    search.fit(X_train)
+    wall_s = time.perf_counter() - start
+
+    picked = search.best_params_["tau"]
+    key = "None" if picked is None else picked
+    best_key = min(sweep, key=lambda k: sweep[k]["D_stsp_median"])
+    rows = [{"tau": "None" if tau is None else tau,
+             "cv_score_mean": float(search.cv_results_["mean_test_score"][i]),
+             "cv_score_std": float(search.cv_results_["std_test_score"][i]),
+             "sweep_D_stsp_median": sweep["None" if tau is None else tau]["D_stsp_median"],
+             "picked": "<-" if tau == picked else ""}
+            for i, tau in enumerate(taus)]
+    print_table(rows, ["tau", "cv_score_mean", "cv_score_std", "sweep_D_stsp_median",
+                       "picked"])
+    ratio = sweep[key]["D_stsp_median"] / sweep[best_key]["D_stsp_median"]
+    verdict = {"picked_tau": key, "best_tau_by_sweep": best_key,
+               "picked_over_best": ratio,
+               "picks_neither_1_nor_None": key not in (1, "None"),
+               "within_25_percent": ratio <= 1.25, "wall_s": wall_s}
+    print(f"\npicked tau = {key}; best tau by the sweep = {best_key}; divergence ratio "
+          f"{ratio:.3f} (target <= 1.25); neither 1 nor None: "
+          f"{verdict['picks_neither_1_nor_None']}; search wall time {wall_s:.0f} s")
+    if args.json:
+        write_json(f"tau_search_{args.system}", {"rows": rows, **verdict}, args.json)
+
+
+if __name__ == "__main__":
+    main()
