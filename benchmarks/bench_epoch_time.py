@@ -124,6 +124,36 @@ def scaling_table(X, latents, lengths, repeats, tau=30, batch_size=32, batches_p
     return rows
 
 
+def save_scaling_figure(rows, path):
+    """Log-log plots of epoch time against window length (per M) and against M."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    latents = sorted({r["M"] for r in rows})
+    lengths = sorted({r["sequence_length"] for r in rows})
+    time_of = {(r["M"], r["sequence_length"]): r["epoch_ms"] for r in rows}
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    for M in latents:
+        left.loglog(lengths, [time_of[M, L] for L in lengths], marker="o", label=f"M = {M}")
+    left.loglog(lengths, [time_of[latents[0], lengths[0]] * L / lengths[0] for L in lengths],
+                "k--", lw=1, label="slope 1 (linear)")
+    left.set_xlabel("window length (steps)")
+    left.set_ylabel("epoch time (ms)")
+    left.legend(fontsize=8)
+    for L in lengths:
+        right.loglog(latents, [time_of[M, L] for M in latents], marker="o",
+                     label=f"length {L}")
+    right.set_xlabel("latent size M")
+    right.set_ylabel("epoch time (ms)")
+    right.legend(fontsize=8)
+    fig.suptitle("One epoch (10 minibatches of 32 windows, tau = 30, pinv forcing)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    print(f"wrote {path}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latents", type=int, nargs="+", default=[30, 100])
@@ -131,6 +161,8 @@ def main():
     parser.add_argument("--scaling", action="store_true",
                         help="epoch time over M in {10,30,100,300} x length {50,200,1000}")
     parser.add_argument("--json", default=None, help="write results to this JSON file")
+    parser.add_argument("--figure", default=None,
+                        help="with --scaling: PNG of log-log cost against length and M")
     args = parser.parse_args()
     X = np.ascontiguousarray(make_lorenz63(30_000, random_state=0))
     X = (X - X.mean(0)) / X.std(0)
@@ -146,6 +178,8 @@ def main():
         payload["torch_comparison"] = compare_with_torch(X, args.latents, args.repeats)
     if args.json:
         write_json("epoch_time", payload, args.json)
+    if args.figure and args.scaling:
+        save_scaling_figure(payload["scaling"], args.figure)
 
 
 if __name__ == "__main__":

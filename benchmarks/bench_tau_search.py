@@ -38,8 +38,6 @@ def main():
     print(f"{record['cpu']}; {record['n_cpus']} cpus; fits in parallel: {args.n_jobs}\n")
     make_data, taus, _ = SYSTEMS[args.system]
     X_train = make_data()[0]
-    with open(args.sweep) as f:
-        sweep = {s["tau"]: s for s in json.load(f)["summary"]}
 
     start = time.perf_counter()
     search = GridSearchCV(ChaoticRNNRegressor(random_state=0), {"tau": taus},
@@ -47,6 +45,9 @@ def main():
     search.fit(X_train)
     wall_s = time.perf_counter() - start
 
+    # Read only now, so the search may start while the sweep is still running.
+    with open(args.sweep) as f:
+        sweep = {s["tau"]: s for s in json.load(f)["summary"]}
     picked = search.best_params_["tau"]
     key = "None" if picked is None else picked
     best_key = min(sweep, key=lambda k: sweep[k]["D_stsp_median"])
