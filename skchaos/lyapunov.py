@@ -170,7 +170,7 @@ def _generic_map_spectrum(step, jacobian, x0, n_steps, n_transient, n_exponents,
     k = n if n_exponents is None else int(n_exponents)
     for _ in range(n_transient):
         x = np.atleast_1d(step(x))
-    Q = _initial_frame(n, k, rng)
+    Q = _initial_frame(n, k, rng).T  # tangent vectors as columns here: J @ Q
     log_sums = np.zeros(k)
     n_qr = n_steps // qr_interval
     every = max(1, n_qr // _N_RECORDS)

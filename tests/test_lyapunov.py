@@ -86,6 +86,11 @@ def test_generic_path_agrees_with_the_compiled_one():
     generic = lyapunov_spectrum(system.step, jacobian=system.jacobian, initial_state=x0,
                                 n_steps=3000, random_state=1)
     np.testing.assert_allclose(generic, compiled, rtol=1e-9)
+    # Fewer exponents than dimensions: a rectangular frame of tangent vectors.
+    largest = lyapunov_spectrum(system.step, jacobian=system.jacobian, initial_state=x0,
+                                n_steps=3000, n_exponents=1, random_state=1)
+    assert largest.shape == (1,)
+    np.testing.assert_allclose(largest, compiled[:1], rtol=1e-2)
 
 
 def test_convergence_record_ends_at_the_estimate():

@@ -1,0 +1,663 @@
+"""Peers: an echo state network, SINDy and BPTT variants against skchaos, on the same data.
+
+Models, each given a tuning effort of its own (grids in ``ESN_GRID`` and ``SINDY_GRID``):
+
+- ``esn``: reservoirpy's ``Reservoir`` (leaky tanh units, bias scaled like the inputs) with
+  a linear ridge readout (the formula of ``reservoirpy.nodes.Ridge``: centred, unpenalised
+  intercept), trained on one-step prediction and run in closed loop. Spectral radius, leak
+  rate, input scaling and ridge are tuned on a grid.
+- ``sindy``: pysindy with a polynomial library and STLSQ; degree, threshold and the
+  derivative (finite differences, or Savitzky-Golay smoothed) are tuned on a grid. The
+  identified ODE is integrated by RK4 (10 substeps per sample); a run leaving the data's
+  range (|z| > 1000 data standard deviations) or the finite range is cut there (NaN).
+- ``bptt``: ``ChaoticRNNRegressor(tau=None, max_grad_norm=1.0)``, plain BPTT over windows.
+- ``tf``: ``ChaoticRNNRegressor(tau=1)``, classical teacher forcing.
+- ``skchaos``: ``ChaoticRNNRegressor(tau="auto")``, sparse teacher forcing at ln 2 / lambda.
+
+Tuning (ESN, SINDy) uses the training series only: fit on its first 90%, then free runs
+from 4 points of the last 10% (each after a forced warm-up of 200 rows) are compared with
+the whole training series by state-space divergence (as ChaoticRNNRegressor's own
+validation does: a block of a few thousand samples is too noisy a reference); the best
+setting is refitted on the whole training series. ChaoticRNNRegressor holds out the same
+10% to keep its best checkpoint.
+
+Measures, per (system, noise, model, seed): D_stsp and D_H of a 10^5-step free run after a
+forced warm-up on the last 200 training rows, against the clean test series; the valid
+prediction time (threshold 0.4, median over starts along the test series, each after a
+forced warm-up of 200 rows) in Lyapunov times; the model's lambda_max per time unit (QR on
+the model's Jacobians along its own orbit) against the truth; tuning and fit times.
+A free run that leaves the finite range scores as such: its non-finite rows fall off the
+grid of D_stsp, D_H is 1, and the valid time ends there (column ``left_range``).
+
+lambda_max: ChaoticRNNRegressor by ``LyapunovSpectrum(est, n_exponents=1)``; SINDy by
+``skchaos.lyapunov.lyapunov_spectrum`` on the RK4 flow map with a central-difference
+Jacobian, all exponents (3-4 of them); the ESN
+by the same QR recursion with one tangent vector and exact Jacobian-vector products (the
+full spectrum of a 500-unit reservoir would need a 500 x 500 QR per step).
+
+A full run (seeds 0-2, noise 0 and 0.05) takes roughly 20-30 minutes per system on two
+idle cores, most of it the 18 ChaoticRNNRegressor fits; SINDy is deterministic and fitted
+once per data set.
+
+    python benchmarks/bench_peers.py --quick             # smoke run, about a minute
+    python benchmarks/bench_peers.py --systems lorenz63 --json results/peers_lorenz63.json
+    python benchmarks/bench_peers.py --systems rossler laser --noise 0 0.05 --seeds 0 1 2
+"""
+
+import argparse
+import functools
+import math
+import statistics
+import time
+import warnings
+
+import numpy as np
+from _common import machine_record, pin_threads, print_table, write_json
+
+_LIMITS = pin_threads(1)
+
+import numba  # noqa: E402
+from bench_reconstruction import (  # noqa: E402
+    laser_data,
+    lorenz_data,
+    rossler_data,
+    tau_from_exponent,
+)
+from joblib import Parallel, delayed  # noqa: E402
+
+from skchaos import ChaoticRNNRegressor, LyapunovSpectrum  # noqa: E402
+from skchaos.datasets import Lorenz63, Rossler  # noqa: E402
+from skchaos.lyapunov import lyapunov_spectrum  # noqa: E402
+from skchaos.metrics import (  # noqa: E402
+    long_free_runs,
+    power_spectrum_distance,
+    state_space_divergence,
+    valid_prediction_time,
+)
+
+N_WARMUP = 200  # forced rows before every free run, all models (the RNN's window length)
+VALIDATION_FRACTION = 0.1
+MODELS = ["esn", "sindy", "bptt", "tf", "skchaos"]
+RNN_PARAMS = {"bptt": {"tau": None, "max_grad_norm": 1.0}, "tf": {"tau": 1},
+              "skchaos": {"tau": "auto"}}
+
+# name: sampling interval, lambda_max per time unit (None: estimated from the data),
+# longest valid-prediction run checked, rows between its starts
+SYSTEMS = {
+    "lorenz63": {"dt": 0.01, "lyapunov": 0.9056, "vpt_max_steps": 1500, "vpt_stride": 50},
+    "rossler": {"dt": 0.1, "lyapunov": 0.0714, "vpt_max_steps": 2000, "vpt_stride": 50},
+    "laser": {"dt": 1.0, "lyapunov": None, "vpt_max_steps": 500, "vpt_stride": 20},
+}
+
+ESN_GRID = {"sr": [0.5, 0.9, 1.2], "lr": [0.2, 0.5, 1.0], "input_scaling": [0.2, 1.0],
+            "ridge": [1e-6, 1e-4, 1e-2]}
+SINDY_GRID = {"degree": [2, 3], "threshold": [0.01, 0.05, 0.2, 1.0],
+              "derivative": ["finite_difference", "smoothed"]}
+
+FULL = {"n_train": 30_000, "n_test": 100_000, "laser_train": 8000, "n_generated": 100_000,
+        "n_epochs": None, "esn_units": 500, "esn_grid": ESN_GRID, "sindy_grid": SINDY_GRID,
+        "validation_generated": 10_000, "lyapunov_steps": 20_000, "vpt_rows": 10_000,
+        "vpt_max_steps_cap": None}
+QUICK = {"n_train": 3000, "n_test": 10_000, "laser_train": 3000, "n_generated": 10_000,
+         "n_epochs": 20, "esn_units": 100,
+         "esn_grid": {"sr": [0.9, 1.2], "lr": [0.5], "input_scaling": [0.5],
+                      "ridge": [1e-6, 1e-3]},
+         "sindy_grid": {"degree": [2], "threshold": [0.05, 0.2],
+                        "derivative": ["finite_difference", "smoothed"]},
+         "validation_generated": 2000, "lyapunov_steps": 2000, "vpt_rows": 2000,
+         "vpt_max_steps_cap": 300}
+
+
+# ----------------------------------------------------------------------------- data
+@functools.cache
+def get_data(system, noise, quick):
+    """(X_train, X_test, X_reference); noise on the training series only."""
+    s = QUICK if quick else FULL
+    if system == "laser":
+        X_train, X_test, X_reference = laser_data()
+        X_train, X_reference = X_train[:s["laser_train"]], X_reference[:s["laser_train"]]
+        if noise > 0:
+            rng = np.random.RandomState(100)
+            X_train = X_train + noise * X_train.std(axis=0) * rng.standard_normal(
+                X_train.shape)
+        return X_train, X_test, X_reference
+    make, flow = {"lorenz63": (lorenz_data, Lorenz63), "rossler": (rossler_data, Rossler)}[
+        system]
+    X_train, X_test, X_reference = make(n_train=s["n_train"], n_test=s["n_test"])
+    if noise > 0:
+        # The same seed as the data function: the same trajectory, plus noise.
+        X_train = flow().generate(s["n_train"], dt=SYSTEMS[system]["dt"], random_state=100,
+                                  noise=noise)
+    return X_train, X_test, X_reference
+
+
+@functools.cache
+def laser_lyapunov():
+    """lambda_max of the laser per sample, from the clean delay-embedded series."""
+    X = np.concatenate(laser_data()[:2])
+    return LyapunovSpectrum(n_exponents=1, random_state=0).fit(X).max_exponent_
+
+
+def system_lyapunov(system):
+    value = SYSTEMS[system]["lyapunov"]
+    return laser_lyapunov() if value is None else value
+
+
+# ------------------------------------------------------------------------ kernels
+@numba.njit(cache=False)
+def _esn_drive(r, W, Win, b, lr, U):
+    """Teacher-forced reservoir: r <- (1 - lr) r + lr tanh(W r + Win u + b), per row of U."""
+    for t in range(U.shape[0]):
+        r = (1.0 - lr) * r + lr * np.tanh(W @ r + Win @ U[t] + b)
+    return r
+
+
+@numba.njit(cache=False)
+def _esn_closed_loop(r, M, c, WoutT, bo, lr, out):
+    """Closed loop: y = Wout' r + bo is written out and fed back (M = W + Win Wout')."""
+    for t in range(out.shape[0]):
+        out[t] = WoutT @ r + bo
+        r = (1.0 - lr) * r + lr * np.tanh(M @ r + c)
+    return r
+
+
+@numba.njit(cache=False)
+def _esn_max_exponent(r, M, c, lr, v, n_transient, n_steps):
+    """Largest exponent per step of r -> (1 - lr) r + lr tanh(M r + c), one tangent vector."""
+    for _ in range(n_transient):
+        r = (1.0 - lr) * r + lr * np.tanh(M @ r + c)
+    log_sum = 0.0
+    for _ in range(n_steps):
+        a = np.tanh(M @ r + c)
+        v = (1.0 - lr) * v + lr * (1.0 - a * a) * (M @ v)
+        r = (1.0 - lr) * r + lr * a
+        norm = np.sqrt(v @ v)
+        log_sum += np.log(norm)
+        v = v / norm
+    return log_sum / n_steps
+
+
+@numba.njit(cache=False)
+def _poly_rhs(x, powers, coef):
+    n_terms, n_dim = powers.shape
+    theta = np.ones(n_terms)
+    for k in range(n_terms):
+        for j in range(n_dim):
+            for _ in range(powers[k, j]):
+                theta[k] *= x[j]
+    return coef @ theta
+
+
+@numba.njit(cache=False)
+def _poly_flow(x0, powers, coef, dt, n_substeps, limit, out):
+    """RK4 of dx/dt = coef @ theta(x); rows of out are the states after each dt.
+
+    Stops when the state leaves |x| <= limit or the finite range, fills the rest with NaN
+    and returns the number of valid rows.
+    """
+    x = x0.copy()
+    h = dt / n_substeps
+    for t in range(out.shape[0]):
+        for _ in range(n_substeps):
+            k1 = _poly_rhs(x, powers, coef)
+            k2 = _poly_rhs(x + 0.5 * h * k1, powers, coef)
+            k3 = _poly_rhs(x + 0.5 * h * k2, powers, coef)
+            k4 = _poly_rhs(x + h * k3, powers, coef)
+            x = x + (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+        if not (np.all(np.isfinite(x)) and np.max(np.abs(x)) <= limit):
+            out[t:] = np.nan
+            return t
+        out[t] = x
+    return out.shape[0]
+
+
+def compile_kernels():
+    """JIT-compile the kernels on tiny inputs, so that no fit time includes compiling."""
+    r, M, out = np.zeros(2), np.eye(2), np.empty((1, 1))
+    _esn_drive(r, M, np.ones((2, 1)), r, 0.5, np.zeros((1, 1)))
+    _esn_closed_loop(r, M, r, np.ones((1, 2)), np.zeros(1), 0.5, out)
+    _esn_max_exponent(r, M, r, 0.5, np.ones(2), 1, 1)
+    _poly_flow(np.zeros(1), np.zeros((1, 1), dtype=np.int64), np.zeros((1, 1)), 0.1, 1,
+               1000.0, out)
+
+
+# ------------------------------------------------------------------------ wrappers
+class _Standardised:
+    sequence_length = N_WARMUP  # what skchaos.metrics' scorers read as the warm-up
+
+    def _standardise(self, X):
+        self.mean_, self.scale_ = X.mean(axis=0), X.std(axis=0)
+        self.scale_[self.scale_ == 0] = 1.0
+        return (X - self.mean_) / self.scale_
+
+    def _to_z(self, X):
+        return (np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_
+
+    def _from_z(self, Z):
+        return Z * self.scale_ + self.mean_
+
+
+class ESNForecaster(_Standardised):
+    """reservoirpy's Reservoir with a ridge readout on one-step prediction, closed loop.
+
+    ``simulate(n_steps, X_context)`` drives the reservoir (from zero) along the context,
+    then feeds its own predictions back. Lyapunov exponents are those of the closed-loop
+    map on reservoir states, r -> (1 - lr) r + lr tanh(M r + c).
+    """
+
+    def __init__(self, units=500, sr=0.9, lr=0.5, input_scaling=0.5, ridge=1e-6, seed=0,
+                 washout=100):
+        self.units, self.sr, self.lr, self.input_scaling = units, sr, lr, input_scaling
+        self.ridge, self.seed, self.washout = ridge, seed, washout
+
+    def params(self):
+        return {"sr": self.sr, "lr": self.lr, "input_scaling": self.input_scaling,
+                "ridge": self.ridge}
+
+    def reservoir_states(self, Z):
+        """(Reservoir, states after each row of Z[:-1]) via reservoirpy."""
+        from reservoirpy.mat_gen import bernoulli
+        from reservoirpy.nodes import Reservoir
+
+        reservoir = Reservoir(self.units, lr=self.lr, sr=self.sr,
+                              input_scaling=self.input_scaling, input_connectivity=1.0,
+                              bias=bernoulli(input_scaling=self.input_scaling),
+                              seed=self.seed)
+        return reservoir, reservoir.run(Z[:-1])
+
+    def set_reservoir(self, reservoir):
+        W = reservoir.W
+        self.W_ = np.ascontiguousarray(W.toarray() if hasattr(W, "toarray") else W)
+        Win = reservoir.Win
+        self.Win_ = np.ascontiguousarray(Win.toarray() if hasattr(Win, "toarray") else Win)
+        self.b_ = np.ascontiguousarray(np.broadcast_to(
+            np.asarray(reservoir.bias, dtype=np.float64).ravel(), (self.units,)))
+
+    @staticmethod
+    def gram(S, Y):
+        """Centred normal equations of the readout (as reservoirpy.nodes.Ridge)."""
+        s_mean, y_mean = S.mean(axis=0), Y.mean(axis=0)
+        Sc = S - s_mean
+        return Sc.T @ Sc, Sc.T @ (Y - y_mean), s_mean, y_mean
+
+    def set_readout(self, gram, ridge):
+        from scipy import linalg
+
+        G, C, s_mean, y_mean = gram
+        Wout = linalg.solve(G + ridge * np.eye(len(G)), C, assume_a="sym")
+        self.ridge = ridge
+        self.WoutT_ = np.ascontiguousarray(Wout.T)
+        self.bo_ = y_mean - s_mean @ Wout
+        self.M_ = np.ascontiguousarray(self.W_ + self.Win_ @ self.WoutT_)
+        self.c_ = self.b_ + self.Win_ @ self.bo_
+        return self
+
+    def fit(self, X):
+        Z = self._standardise(np.asarray(X, dtype=np.float64))
+        reservoir, S = self.reservoir_states(Z)
+        self.set_reservoir(reservoir)
+        return self.set_readout(self.gram(S[self.washout:], Z[1 + self.washout:]),
+                                self.ridge)
+
+    def drive(self, Z_context):
+        r = np.zeros(self.units)
+        return _esn_drive(r, self.W_, self.Win_, self.b_, float(self.lr),
+                          np.ascontiguousarray(Z_context))
+
+    def simulate_z(self, n_steps, Z_context):
+        out = np.empty((n_steps, self.WoutT_.shape[0]))
+        _esn_closed_loop(self.drive(Z_context), self.M_, self.c_, self.WoutT_, self.bo_,
+                         float(self.lr), out)
+        return out
+
+    def simulate(self, n_steps, X_context):
+        return self._from_z(self.simulate_z(int(n_steps), self._to_z(X_context)))
+
+    def max_exponent_per_step(self, X_context, n_steps, n_transient=1000):
+        # One tangent vector through exact Jacobian-vector products: the QR recursion with
+        # one exponent (lyapunov_spectrum's callable path would need all of them here).
+        rng = np.random.RandomState(0)
+        v = rng.standard_normal(self.units)
+        return float(_esn_max_exponent(self.drive(self._to_z(X_context)), self.M_, self.c_,
+                                       float(self.lr), v / np.linalg.norm(v), n_transient,
+                                       n_steps))
+
+
+class SINDyForecaster(_Standardised):
+    """pysindy's polynomial SINDy on standardised data, integrated by RK4.
+
+    ``simulate(n_steps, X_context)`` starts from the last context row (the ODE's state is
+    the observation itself; the rest of the context is not needed). Runs that leave
+    ``limit`` standard deviations are cut and filled with NaN.
+    """
+
+    def __init__(self, degree=2, threshold=0.1, derivative="finite_difference", dt=1.0,
+                 n_substeps=10, limit=1000.0):
+        self.degree, self.threshold, self.derivative = degree, threshold, derivative
+        self.dt, self.n_substeps, self.limit = dt, n_substeps, limit
+
+    def params(self):
+        return {"degree": self.degree, "threshold": self.threshold,
+                "derivative": self.derivative}
+
+    def fit(self, X):
+        import pysindy as ps
+
+        Z = self._standardise(np.asarray(X, dtype=np.float64))
+        derivative = (ps.FiniteDifference() if self.derivative == "finite_difference"
+                      else ps.SmoothedFiniteDifference(
+                          smoother_kws={"window_length": 11, "polyorder": 3}))
+        model = ps.SINDy(optimizer=ps.STLSQ(threshold=self.threshold),
+                         feature_library=ps.PolynomialLibrary(degree=self.degree),
+                         differentiation_method=derivative)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # STLSQ's "eliminated all coefficients" etc.
+            model.fit(Z, t=self.dt)
+        self.coef_ = np.ascontiguousarray(model.coefficients(), dtype=np.float64)
+        self.powers_ = np.ascontiguousarray(model.feature_library.powers_, dtype=np.int64)
+        self.n_terms_ = int(np.count_nonzero(self.coef_))
+        self.equations_ = model.equations(precision=3)
+        return self
+
+    def _run(self, z0, n_steps):
+        out = np.empty((n_steps, len(z0)))
+        _poly_flow(np.ascontiguousarray(z0, dtype=np.float64), self.powers_, self.coef_,
+                   float(self.dt), self.n_substeps, self.limit, out)
+        return out
+
+    def simulate_z(self, n_steps, Z_context):
+        return self._run(Z_context[-1], n_steps)
+
+    def simulate(self, n_steps, X_context):
+        return self._from_z(self.simulate_z(int(n_steps), self._to_z(X_context)))
+
+    def max_exponent_per_step(self, X_context, n_steps, n_transient=1000):
+        def step(z):
+            return self._run(z, 1)[0]
+
+        def jacobian(z, eps=1e-6):
+            # Central differences of the one-sample flow map.
+            J = np.empty((len(z), len(z)))
+            for j in range(len(z)):
+                dz = np.zeros(len(z))
+                dz[j] = eps
+                J[:, j] = (step(z + dz) - step(z - dz)) / (2 * eps)
+            return J
+
+        # All exponents (n_exponents=None): the callable path of lyapunov_spectrum
+        # mis-shapes its frame for fewer exponents than dimensions (module docstring).
+        with np.errstate(all="ignore"):
+            return float(lyapunov_spectrum(step, jacobian=jacobian,
+                                           initial_state=self._to_z(X_context)[-1],
+                                           n_steps=n_steps, n_transient=n_transient)[0])
+
+
+# ------------------------------------------------------------------------- tuning
+def _validation_divergence(model, Z, n_validation, n_generated):
+    """D_stsp of free runs from 4 points of the held-out block against the whole series."""
+    block = Z[len(Z) - n_validation:]
+    n_warmup = min(N_WARMUP, n_validation // 2)
+    with np.errstate(all="ignore"):
+        Z_gen = long_free_runs(model.simulate_z, block, n_warmup, n_generated)
+    return state_space_divergence(Z, Z_gen)
+
+
+def _grid(grid):
+    keys = list(grid)
+    combos = [{}]
+    for key in keys:
+        combos = [{**c, key: v} for c in combos for v in grid[key]]
+    return combos
+
+
+def tune_esn(X, settings, seed):
+    """Grid over (sr, lr, input_scaling); per reservoir, every ridge on one Gram matrix."""
+    probe = ESNForecaster(units=settings["esn_units"], seed=seed)
+    Z = probe._standardise(np.asarray(X, dtype=np.float64))
+    n_validation = int(round(VALIDATION_FRACTION * len(Z)))
+    Z_fit = Z[:len(Z) - n_validation]
+    grid = dict(settings["esn_grid"])
+    ridges = grid.pop("ridge")
+    trials = []
+    for params in _grid(grid):
+        model = ESNForecaster(units=settings["esn_units"], seed=seed, **params)
+        model.mean_, model.scale_ = probe.mean_, probe.scale_
+        reservoir, S = model.reservoir_states(Z_fit)
+        model.set_reservoir(reservoir)
+        gram = model.gram(S[model.washout:], Z_fit[1 + model.washout:])
+        for ridge in ridges:
+            model.set_readout(gram, ridge)
+            score = _validation_divergence(model, Z, n_validation,
+                                           settings["validation_generated"])
+            trials.append((score, {**params, "ridge": ridge}))
+    best_score, best = min(trials, key=lambda t: t[0])
+    return best, best_score, trials
+
+
+def tune_sindy(X, settings, dt):
+    n_validation = int(round(VALIDATION_FRACTION * len(X)))
+    trials = []
+    for params in _grid(settings["sindy_grid"]):
+        model = SINDyForecaster(dt=dt, **params).fit(X[:len(X) - n_validation])
+        score = _validation_divergence(model, model._to_z(X), n_validation,
+                                       settings["validation_generated"])
+        trials.append((score, params))
+    best_score, best = min(trials, key=lambda t: t[0])
+    return best, best_score, trials
+
+
+# ----------------------------------------------------------------------- one run
+def run_one(system, noise, model_name, seed, quick, data, lyapunov):
+    """Tune and fit one model on one data set, then measure it; returns a row."""
+    limits = pin_threads(1)  # in joblib's workers too
+    if model_name in ("esn", "sindy"):
+        compile_kernels()
+    settings = QUICK if quick else FULL
+    dt = SYSTEMS[system]["dt"]
+    X_train, X_test = data
+    row = {"system": system, "noise": noise, "model": model_name, "seed": seed,
+           "lambda_true": lyapunov, "tune_s": 0.0, "error": None}
+    start = time.perf_counter()
+    try:
+        if model_name == "esn":
+            best, score, trials = tune_esn(X_train, settings, seed)
+            row["tune_s"] = time.perf_counter() - start
+            start = time.perf_counter()
+            est = ESNForecaster(units=settings["esn_units"], seed=seed, **best).fit(X_train)
+            row.update(chosen=best, validation_D_stsp=score, n_trials=len(trials),
+                       trials=[{"validation_D_stsp": d, **p} for d, p in trials])
+        elif model_name == "sindy":
+            best, score, trials = tune_sindy(X_train, settings, dt)
+            row["tune_s"] = time.perf_counter() - start
+            start = time.perf_counter()
+            est = SINDyForecaster(dt=dt, **best).fit(X_train)
+            row.update(chosen=best, validation_D_stsp=score, n_trials=len(trials),
+                       trials=[{"validation_D_stsp": d, **p} for d, p in trials],
+                       n_terms=est.n_terms_, equations=est.equations_)
+        else:
+            params = dict(RNN_PARAMS[model_name])
+            if settings["n_epochs"] is not None:
+                params["n_epochs"] = settings["n_epochs"]
+            est = ChaoticRNNRegressor(random_state=seed, **params)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                est.fit(X_train)
+            row.update(chosen={"tau_": est.tau_}, best_epoch=est.best_epoch_)
+        row["fit_s"] = time.perf_counter() - start
+    except Exception as exc:  # a failed fit scores as a free run that never was finite
+        row.update(error=f"{type(exc).__name__}: {exc}", fit_s=time.perf_counter() - start)
+        est = None
+    row.update(measure(est, system, X_train, X_test, settings, dt, lyapunov))
+    del limits
+    return row
+
+
+def measure(est, system, X_train, X_test, settings, dt, lyapunov):
+    spec = SYSTEMS[system]
+    context = X_train[-N_WARMUP:]
+    n_generated = max(settings["n_generated"], len(X_test))
+    start = time.perf_counter()
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if est is None:
+            X_gen = np.full((n_generated, X_train.shape[1]), np.nan)
+        else:
+            X_gen = est.simulate(n_generated, X_context=context)
+        finite = np.isfinite(X_gen).all(axis=1)
+        out = {"left_range": not finite.all(),
+               "left_range_at": None if finite.all() else int(np.argmin(finite)) + 1,
+               "D_stsp": state_space_divergence(X_test, X_gen),
+               "D_H": power_spectrum_distance(X_test, X_gen)}
+        block = X_test if system == "laser" else X_test[:settings["vpt_rows"]]
+        max_steps = spec["vpt_max_steps"]
+        if settings["vpt_max_steps_cap"]:
+            max_steps = min(max_steps, settings["vpt_max_steps_cap"])
+        if est is None:
+            out["VPT_LT"] = 0.0
+        else:
+            vpt = valid_prediction_time(est, block, lyapunov=lyapunov, dt=dt,
+                                        max_steps=max_steps, n_warmup=N_WARMUP,
+                                        stride=spec["vpt_stride"])
+            out["VPT_LT"] = vpt.lyapunov_times
+        out["lambda_max"] = model_exponent(est, X_train, context, settings, dt)
+    out["measure_s"] = time.perf_counter() - start
+    return out
+
+
+def model_exponent(est, X_train, context, settings, dt):
+    """lambda_max of the fitted model per time unit (NaN if it cannot be computed)."""
+    if est is None:
+        return math.nan
+    n_steps = settings["lyapunov_steps"]
+    try:
+        if isinstance(est, ChaoticRNNRegressor):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # "non-chaotic" warning
+                value = LyapunovSpectrum(est, n_exponents=1, n_steps=n_steps, dt=dt,
+                                         random_state=0).fit(X_train).max_exponent_
+        else:
+            value = est.max_exponent_per_step(context, n_steps) / dt
+    except (FloatingPointError, ValueError, np.linalg.LinAlgError):
+        return math.nan
+    return value if math.isfinite(value) else math.nan
+
+
+# ------------------------------------------------------------------------ report
+def reference_row(system, noise, quick):
+    """The true system against the test series: the floor of D_stsp and D_H."""
+    X_train, X_test, X_reference = get_data(system, noise, quick)
+    return {"system": system, "noise": noise, "model": "reference", "seed": "-",
+            "D_stsp": state_space_divergence(X_test, X_reference),
+            "D_H": power_spectrum_distance(X_test, X_reference),
+            "lambda_true": system_lyapunov(system)}
+
+
+def _median(values):
+    values = [v for v in values if v is not None and not (isinstance(v, float)
+                                                          and math.isnan(v))]
+    return statistics.median(values) if values else math.nan
+
+
+def summarise(rows, references):
+    summary = []
+    for ref in references:
+        summary.append({**ref, "D_stsp_per_seed": ""})
+        for model in MODELS:
+            mine = [r for r in rows if (r["system"], r["noise"], r["model"])
+                    == (ref["system"], ref["noise"], model)]
+            if not mine:
+                continue
+            summary.append({
+                "system": ref["system"], "noise": ref["noise"], "model": model,
+                "seed": "median" if len(mine) > 1 else mine[0]["seed"],
+                "D_stsp": _median(r["D_stsp"] for r in mine),
+                "D_stsp_per_seed": " / ".join(f"{r['D_stsp']:.3g}" for r in mine),
+                "D_H": _median(r["D_H"] for r in mine),
+                "VPT_LT": _median(r["VPT_LT"] for r in mine),
+                "lambda_max": _median(r["lambda_max"] for r in mine),
+                "lambda_true": ref["lambda_true"],
+                "left_range": f"{sum(r['left_range'] for r in mine)}/{len(mine)}",
+                "failed": sum(r["error"] is not None for r in mine),
+                "tune_s": _median(r["tune_s"] for r in mine),
+                "fit_s": _median(r["fit_s"] for r in mine)})
+    return summary
+
+
+def _chosen(row):
+    chosen = row.get("chosen") or {}
+    return " ".join(f"{k}={v}" for k, v in chosen.items())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--systems", nargs="+", default=list(SYSTEMS), choices=list(SYSTEMS))
+    parser.add_argument("--noise", type=float, nargs="+", default=[0.0, 0.05],
+                        help="observation noise on the training series, fraction of std")
+    parser.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
+                        help="model seeds (SINDy is deterministic: fitted once)")
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny settings for a smoke run (short series, 20 epochs, "
+                             "100 reservoir units, small grids)")
+    parser.add_argument("--n-jobs", type=int, default=2,
+                        help="independent fits in parallel, one thread each")
+    parser.add_argument("--json", default=None)
+    args = parser.parse_args()
+    record = machine_record()
+    settings = QUICK if args.quick else FULL
+    print(f"{record['cpu']}; {record['n_cpus']} cpus; fits in parallel: {args.n_jobs}"
+          f"{'; QUICK smoke settings' if args.quick else ''}\n")
+    for system in args.systems:
+        lam, dt = system_lyapunov(system), SYSTEMS[system]["dt"]
+        print(f"{system}: dt = {dt:g}, lambda_max = {lam:.4g} per time unit "
+              f"({'literature' if SYSTEMS[system]['lyapunov'] else 'data'}), "
+              f"ln 2 / lambda_max = {tau_from_exponent(lam, dt)} steps")
+    print()
+
+    # The long fits first, so that the short ones fill the gaps at the end.
+    order = ["skchaos", "bptt", "tf", "esn", "sindy"]
+    jobs = [(system, noise, model, seed)
+            for model in order if model in args.models
+            for system in args.systems for noise in args.noise
+            for seed in (args.seeds[:1] if model == "sindy" else args.seeds)]
+    start = time.perf_counter()
+    rows = Parallel(n_jobs=args.n_jobs, batch_size=1, pre_dispatch="all")(
+        delayed(run_one)(system, noise, model, seed, args.quick,
+                         get_data(system, noise, args.quick)[:2], system_lyapunov(system))
+        for system, noise, model, seed in jobs)
+    wall_s = time.perf_counter() - start
+    rows.sort(key=lambda r: (args.systems.index(r["system"]), r["noise"],
+                             MODELS.index(r["model"]), r["seed"]))
+    references = [reference_row(system, noise, args.quick)
+                  for system in args.systems for noise in args.noise]
+
+    for r in rows:
+        r["chosen_str"] = _chosen(r)
+    print_table(rows, ["system", "noise", "model", "seed", "D_stsp", "D_H", "VPT_LT",
+                       "lambda_max", "left_range_at", "tune_s", "fit_s", "measure_s",
+                       "chosen_str"])
+    print()
+    summary = summarise(rows, references)
+    print_table(summary, ["system", "noise", "model", "seed", "D_stsp", "D_stsp_per_seed",
+                          "D_H", "VPT_LT", "lambda_max", "lambda_true", "left_range",
+                          "failed", "tune_s", "fit_s"])
+    print("\nleft_range: free runs that left the finite range (or, SINDy, 1000 data stds);"
+          " their non-finite rows count as off the attractor in D_stsp, D_H is 1 and the"
+          " valid time ends there. failed: fits that raised (scored as all-NaN runs)."
+          " VPT_LT: valid prediction time in Lyapunov times; lambda per time unit"
+          " (laser: per sample). reference: the true system against the test series.")
+    for r in rows:
+        if r["error"]:
+            print(f"  failed: {r['system']} noise={r['noise']} {r['model']} seed "
+                  f"{r['seed']}: {r['error']}")
+    print(f"\nwall time {wall_s:.0f} s")
+    if args.json:
+        name = "peers" + ("_quick" if args.quick else "")
+        write_json(name, {"settings": {k: v for k, v in settings.items()},
+                          "quick": args.quick, "n_warmup": N_WARMUP,
+                          "validation_fraction": VALIDATION_FRACTION, "rows": rows,
+                          "summary": summary, "wall_s": wall_s}, args.json)
+
+
+if __name__ == "__main__":
+    main()
