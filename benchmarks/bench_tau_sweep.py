@@ -13,6 +13,7 @@ tau = None trains by plain BPTT over the whole window (200 steps).
 """
 
 import argparse
+import json
 import statistics
 import time
 
@@ -70,33 +71,38 @@ def summarise(rows, taus):
     return summary
 
 
-def save_figure(system, summary, tau_data, tau_literature, path):
+def save_figure(system, rows, summary, tau_data, tau_literature, path):
+    """Mean over seeds against tau, bars from the best to the worst seed; log axes."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    finite = [s for s in summary if s["tau"] != "None"]
-    none = [s for s in summary if s["tau"] == "None"]
-    x = [s["tau"] for s in finite]
-    x_none = 2 * max(x)  # where "no forcing" is drawn, right of the grid
+    keys = [s["tau"] for s in summary]
+    finite = [k for k in keys if k != "None"]
+    x_none = 2 * max(finite)  # where "no forcing" is drawn, right of the grid
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for ax, measure in zip(axes, ("D_stsp", "D_H"), strict=True):
-        ax.errorbar(x, [s[f"{measure}_mean"] for s in finite],
-                    yerr=[s[f"{measure}_std"] for s in finite], marker="o", capsize=3)
-        if none:
-            ax.errorbar([x_none], [none[0][f"{measure}_mean"]],
-                        yerr=[none[0][f"{measure}_std"]], marker="s", color="C3", capsize=3,
-                        label="no forcing")
+        values = {k: [r[measure] for r in rows if r["tau"] == k] for k in keys}
+        mean = {k: float(np.mean(v)) for k, v in values.items()}
+        bars = {k: ([mean[k] - min(v)], [max(v) - mean[k]]) for k, v in values.items()}
+        ax.errorbar(finite, [mean[k] for k in finite],
+                    yerr=np.hstack([np.array(bars[k]) for k in finite]), marker="o",
+                    capsize=3, label="mean over seeds (bars: best to worst seed)")
+        if "None" in keys:
+            ax.errorbar([x_none], [mean["None"]], yerr=np.array(bars["None"]), marker="s",
+                        color="C3", capsize=3, label="no forcing (drawn at the right)")
         ax.axvline(tau_data, color="k", ls="--", lw=1,
                    label=f"ln2/lambda_max (data): {tau_data}")
         if tau_literature is not None:
-            ax.axvline(tau_literature, color="0.5", ls=":", lw=1,
+            ax.axvline(tau_literature, color="0.5", ls=":", lw=1.5,
                        label=f"ln2/lambda_max (literature): {tau_literature}")
         ax.set_xscale("log")
+        if measure == "D_stsp":
+            ax.set_yscale("log")
         ax.set_xlabel("tau (steps)")
-        ax.set_ylabel(f"{measure} (mean +- std over seeds)")
-        ax.set_title(system)
+        ax.set_ylabel(measure)
+        ax.set_title(f"{system}: {measure} of 10^5-step free runs")
         ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -111,7 +117,15 @@ def main():
                         help="fits in parallel, one thread each")
     parser.add_argument("--json", default=None)
     parser.add_argument("--figure", default=None)
+    parser.add_argument("--replot", default=None,
+                        help="redraw --figure from this JSON (written earlier) and stop")
     args = parser.parse_args()
+    if args.replot:
+        with open(args.replot) as f:
+            done = json.load(f)
+        save_figure(done["system"], done["rows"], done["summary"], done["tau_data"],
+                    done["tau_literature"], args.figure)
+        return
     record = machine_record()
     print(f"{record['cpu']}; {record['n_cpus']} cpus; fits in parallel: {args.n_jobs}\n")
     make_data, taus, tau_literature = SYSTEMS[args.system]
@@ -138,7 +152,7 @@ def main():
             "lambda_max_data_per_step": spectrum.max_exponent_, "tau_data": tau_data,
             "tau_literature": tau_literature, "wall_s": wall_s}, args.json)
     if args.figure:
-        save_figure(args.system, summary, tau_data, tau_literature, args.figure)
+        save_figure(args.system, rows, summary, tau_data, tau_literature, args.figure)
 
 
 if __name__ == "__main__":
