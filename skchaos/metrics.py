@@ -211,7 +211,7 @@ def power_spectrum_distance(X_true, X_gen, smoothing=20.0, *, segment_length=Non
                             cutoff=None):
     """Hellinger distance between power spectra, averaged over features.
 
-    Per feature, each series is z-scored, its power spectrum |FFT|^2 (averaged over
+    Per feature, each series is z-scored, its power spectrum ``|FFT|^2`` (averaged over
     segments of ``segment_length`` samples for long series) is cut to its first
     ``cutoff`` frequencies, smoothed by a Gaussian of width ``smoothing`` frequency bins
     and normalised to sum to one; the distance is sqrt(1 - sum_f sqrt(p_f q_f)), between 0

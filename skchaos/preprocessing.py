@@ -228,7 +228,7 @@ class DelayEmbedding(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_embedded : ndarray of shape (n_samples, n_features * dimension_)
+        X_embedded : ndarray of shape ``(n_samples, n_features * dimension_)``
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
@@ -239,11 +239,11 @@ class DelayEmbedding(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features_in_ * dimension_)
+        X : array-like of shape ``(n_samples, n_features_in_ * dimension_)``
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features_in_)
+        X_original : ndarray of shape ``(n_samples, n_features_in_)``
         """
         check_is_fitted(self)
         X = np.asarray(X, dtype=np.float64)

@@ -130,7 +130,7 @@ class ChaoticRNNRegressor(BaseEstimator):
         Coupling matrix, zero on the diagonal.
     h_ : ndarray of shape (n_latent,)
         Bias.
-    B_ : ndarray of shape (n_features_in_, n_latent)
+    B_ : ndarray of shape ``(n_features_in_, n_latent)``
         Readout, ``x_hat = B_ z``; under identity forcing the fixed matrix [I 0].
     latent_state_ : ndarray of shape (n_latent,)
         Latent state after a teacher-forced pass over the end of the training data;
@@ -140,7 +140,7 @@ class ChaoticRNNRegressor(BaseEstimator):
     lyapunov_ : LyapunovSpectrum
         With ``tau="auto"``: the spectrum estimated from the training data (in
         standardised units, per step) that set ``tau_``.
-    data_mean_, data_scale_ : ndarray of shape (n_features_in_,)
+    data_mean_, data_scale_ : ndarray of shape ``(n_features_in_,)``
         Standardisation applied to the data (zeros and ones if ``standardize=False``).
     loss_curve_ : list of float
         Mean training loss per epoch (standardised units).
@@ -154,7 +154,7 @@ class ChaoticRNNRegressor(BaseEstimator):
         Number of epochs run (accumulating over warm starts).
     n_features_in_ : int
         Number of features seen in fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape ``(n_features_in_,)``
         Feature names, when X has string column names.
 
     Examples

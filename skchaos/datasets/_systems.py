@@ -28,6 +28,20 @@ class DynamicalSystem:
     literature_spectrum : tuple of float or None
         Lyapunov exponents from the literature (per time unit for flows, per iteration
         for maps), largest first; None where no reference exists for these parameters.
+
+    Examples
+    --------
+    >>> from skchaos.datasets import DynamicalSystem, HenonMap, Lorenz63
+    >>> henon = HenonMap()
+    >>> isinstance(henon, DynamicalSystem), henon.kind, henon.n_dim
+    (True, 'map', 2)
+    >>> henon.step([0.1, 0.2])
+    array([1.186, 0.03 ])
+    >>> henon.jacobian([0.1, 0.2])
+    array([[-0.28,  1.  ],
+           [ 0.3 ,  0.  ]])
+    >>> Lorenz63().vector_field([1.0, 1.0, 1.0]).round(3)
+    array([ 0.   , 26.   , -1.667])
     """
 
     kind = "flow"
