@@ -89,3 +89,10 @@ def write_json(name, payload, path=None):
     path.write_text(json.dumps({"machine": machine_record(), **payload}, indent=2))
     print(f"wrote {path}")
     return path
+
+
+def save_png(fig, path):
+    """Lay out ``fig``, write it to ``path`` as PNG and say so."""
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    print(f"wrote {path}")

@@ -15,7 +15,7 @@ import argparse
 import statistics
 
 import numpy as np
-from _common import machine_record, median_time, pin_threads, print_table, write_json
+from _common import machine_record, median_time, pin_threads, print_table, save_png, write_json
 
 _LIMITS = pin_threads(1)
 
@@ -149,9 +149,7 @@ def save_scaling_figure(rows, path):
     right.set_ylabel("epoch time (ms)")
     right.legend(fontsize=8)
     fig.suptitle("One epoch (10 minibatches of 32 windows, tau = 30, pinv forcing)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    print(f"wrote {path}")
+    save_png(fig, path)
 
 
 def main():

@@ -21,7 +21,7 @@ import math
 import time
 
 import numpy as np
-from _common import machine_record, pin_threads, print_table, write_json
+from _common import machine_record, pin_threads, print_table, save_png, write_json
 
 _LIMITS = pin_threads(1)
 
@@ -78,9 +78,7 @@ def save_figure(curves, lam, path):
     ax.set_ylabel("gradient norm (geometric mean over windows)")
     ax.set_title("Lorenz-63 models: loss-gradient norm against BPTT length")
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    print(f"wrote {path}")
+    save_png(fig, path)
 
 
 def main():

@@ -18,7 +18,7 @@ import statistics
 import time
 
 import numpy as np
-from _common import machine_record, pin_threads, print_table, write_json
+from _common import machine_record, pin_threads, print_table, save_png, write_json
 
 _LIMITS = pin_threads(1)
 
@@ -104,9 +104,7 @@ def save_figure(system, rows, summary, tau_data, tau_literature, path):
         ax.set_ylabel(measure)
         ax.set_title(f"{system}: {measure} of 10^5-step free runs")
         ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    print(f"wrote {path}")
+    save_png(fig, path)
 
 
 def main():
