@@ -104,10 +104,10 @@ class ChaoticRNNRegressor(BaseEstimator):
     validation_fraction : float, default=0.1
         Fraction of the last trial, at its end, held out to score the model during
         training (50 times per fit): a free run after a forced warm-up on the held-out
-        block, as long as the whole series, is compared with the whole series by
-        state-space divergence, and the best-scoring parameters are kept. 0 trains on
-        everything and keeps the last parameters. Blocks shorter than 20 samples are too
-        short to score; validation is then skipped with a warning.
+        block, as long as the whole series (10,000 to 100,000 steps), is compared with
+        the whole series by state-space divergence, and the best-scoring parameters are
+        kept. 0 trains on everything and keeps the last parameters. Blocks shorter than
+        20 samples are too short to score; validation is then skipped with a warning.
     warm_start : bool, default=False
         Continue from the parameters (and standardisation) of the previous fit instead
         of a random initialisation.
@@ -324,8 +324,9 @@ class ChaoticRNNRegressor(BaseEstimator):
             # The free run starts from held-out data, but its occupation of state space is
             # compared with the whole series: a held-out block of a few thousand samples
             # is too noisy a reference to pick checkpoints by (docs/decisions.md).
+            # (Capped at 10^5 steps: enough for a steady comparison, cheap for long series.)
             validation = (series[len(series) - n_validation:], n_warmup,
-                          max(len(series), 10_000), series)
+                          min(max(len(series), 10_000), 100_000), series)
 
         config = TrainingConfig(
             seq_len=self.sequence_length, tau=tau, batch_size=self.batch_size,
