@@ -24,7 +24,7 @@ search() {
       > "results/tau_search_$system.txt"
   done
 }
-quality lorenz rossler laser &
+quality lorenz rossler &
 quality forcing tau &
 wait
 sweep lorenz laser &
