@@ -42,9 +42,9 @@ SYSTEMS = {
 N_GENERATED = 100_000
 
 
-def fit_and_measure(data, tau, seed):
+def fit_and_measure(data, tau, seed, n_init=1):
     X_train, X_test, _ = data
-    est = ChaoticRNNRegressor(tau=tau, random_state=seed)
+    est = ChaoticRNNRegressor(tau=tau, n_init=n_init, random_state=seed)
     start = time.perf_counter()
     est.fit(X_train)
     fit_s = time.perf_counter() - start
@@ -111,6 +111,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--system", default="lorenz", choices=sorted(SYSTEMS))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--taus", nargs="+", default=None,
+                        help="a subset of the system's grid (integers or None)")
+    parser.add_argument("--n-init", type=int, default=1,
+                        help="restarts per fit, the best by validation score kept")
     parser.add_argument("--n-jobs", type=int, default=2,
                         help="fits in parallel, one thread each")
     parser.add_argument("--json", default=None)
@@ -125,8 +129,11 @@ def main():
                     done["tau_literature"], args.figure)
         return
     record = machine_record()
-    print(f"{record['cpu']}; {record['n_cpus']} cpus; fits in parallel: {args.n_jobs}\n")
+    print(f"{record['cpu']}; {record['n_cpus']} cpus; fits in parallel: {args.n_jobs}; "
+          f"restarts per fit: {args.n_init}\n")
     make_data, taus, tau_literature = SYSTEMS[args.system]
+    if args.taus:
+        taus = [None if t == "None" else int(t) for t in args.taus]
     data = make_data()
 
     spectrum = LyapunovSpectrum(n_exponents=1, random_state=0).fit(data[0])
@@ -135,7 +142,7 @@ def main():
           f"predictability time {tau_data} steps (literature: {tau_literature})\n")
 
     start = time.perf_counter()
-    rows = Parallel(n_jobs=args.n_jobs)(delayed(fit_and_measure)(data, tau, seed)
+    rows = Parallel(n_jobs=args.n_jobs)(delayed(fit_and_measure)(data, tau, seed, args.n_init)
                                         for tau in taus for seed in args.seeds)
     wall_s = time.perf_counter() - start
     print_table(rows, ["tau", "seed", "D_stsp", "D_H", "fit_s", "best_epoch"])
@@ -146,7 +153,7 @@ def main():
     print(f"\nwall time {wall_s:.0f} s")
     if args.json:
         write_json(f"tau_sweep_{args.system}", {
-            "system": args.system, "rows": rows, "summary": summary,
+            "system": args.system, "n_init": args.n_init, "rows": rows, "summary": summary,
             "lambda_max_data_per_step": spectrum.max_exponent_, "tau_data": tau_data,
             "tau_literature": tau_literature, "wall_s": wall_s}, args.json)
     if args.figure:
