@@ -126,10 +126,18 @@ def save_figure(runs, path):
 
     fig, axes = plt.subplots(len(runs), 2, figsize=(8, 3.6 * len(runs)), squeeze=False)
     for (name, params, seed, X_test, X_gen), row in zip(runs, axes, strict=True):
+        # Both panels on the data's box, widened by half: a free run that diverged (to
+        # huge but finite values) would otherwise break the axis ticks.
+        low, high = X_test.min(axis=0), X_test.max(axis=0)
+        low, high = low - (high - low) / 2, high + (high - low) / 2
         for ax, X, title in ((row[0], X_test, "data"), (row[1], X_gen, "free run")):
-            X = X[:20_000][np.isfinite(X[:20_000]).all(axis=1)]
-            ax.plot(X[:, 0], X[:, -1], lw=0.2)
-            ax.set_title(f"{name}: {title}" + (f"\n{params}, seed {seed}"
+            X = X[:20_000]
+            inside = np.isfinite(X).all(axis=1) & ((X >= low) & (X <= high)).all(axis=1)
+            ax.plot(X[inside, 0], X[inside, -1], lw=0.2)
+            ax.set_xlim(low[0], high[0])
+            ax.set_ylim(low[-1], high[-1])
+            outside = "" if inside.all() else f"; {1 - inside.mean():.0%} of steps off the box"
+            ax.set_title(f"{name}: {title}" + (f"\n{params}, seed {seed}{outside}"
                                                 if title != "data" else ""), fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=100)

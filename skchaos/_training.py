@@ -192,6 +192,7 @@ class TrainingConfig:
     max_grad_norm: float | None = None
     teacher_noise: float = 0.0
     verbose: int = 0
+    progress_bar: bool = False
     validation_interval: int = 1
 
 
@@ -224,11 +225,26 @@ def train(params, X, valid_starts, config, rng, validate=None):
     # The kernels' matrix products are small: a multi-threaded BLAS only adds overhead
     # (measured: one thread runs an epoch twice as fast on 2 cores), and a parallel search
     # runs one fit per core anyway.
-    with threadpool_limits(limits=1, user_api="blas"):
-        return _train(params, X, valid_starts, config, rng, validate)
+    bar = progress_bar(config.n_epochs) if config.progress_bar else None
+    try:
+        with threadpool_limits(limits=1, user_api="blas"):
+            return _train(params, X, valid_starts, config, rng, validate, bar)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
-def _train(params, X, valid_starts, config, rng, validate):
+def progress_bar(n_epochs):
+    """A tqdm bar over the epochs; tqdm is an optional dependency (extra ``progress``)."""
+    try:
+        from tqdm.auto import tqdm
+    except ImportError as exc:
+        raise ImportError("progress_bar=True needs tqdm: pip install 'skchaos[progress]' "
+                          "(or pip install tqdm)") from exc
+    return tqdm(total=n_epochs, desc="ChaoticRNNRegressor", unit="epoch")
+
+
+def _train(params, X, valid_starts, config, rng, validate, bar):
     gradient = MinibatchGradient(params, X, config.seq_len, config.tau, config.batch_size)
     optimiser = Adam(params.size, config.learning_rate)
     result = TrainingResult()
@@ -267,6 +283,12 @@ def _train(params, X, valid_starts, config, rng, validate):
             if score > best_score:
                 best_score, best_theta, result.best_epoch = score, params.theta.copy(), epoch
             message = f"  validation {score:.4g}"
+        if bar is not None:
+            shown = {"loss": f"{result.loss_curve[-1]:.4g}"}
+            if best_theta is not None:
+                shown["best_validation"] = f"{best_score:.4g}"
+            bar.set_postfix(shown, refresh=False)
+            bar.update(1)
         if config.verbose and ((epoch + 1) % report_every == 0 or last):
             elapsed = time.perf_counter() - t_start
             print(f"[ChaoticRNNRegressor] epoch {epoch + 1}/{n_epochs}  "

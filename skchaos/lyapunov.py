@@ -266,7 +266,7 @@ class LyapunovSpectrum(TransformerMixin, BaseEstimator):
     horizon : int, default=1
         Steps of the finite-time exponents returned by :meth:`transform`.
     max_tau : int, default=1000
-        Cap on :attr:`suggested_tau_` when lambda_max is tiny or not positive.
+        Cap on ``suggested_tau_`` when lambda_max is tiny or not positive.
     random_state : int, RandomState instance or None, default=0
         Seeds the initial frame (and the fit of an unfitted estimator).
 

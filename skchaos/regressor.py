@@ -65,7 +65,8 @@ class ChaoticRNNRegressor(BaseEstimator):
     tau : int, "auto" or None, default=30
         Forcing interval in steps. 1 is classical teacher forcing; None never forces
         (plain BPTT over the whole window). ``"auto"`` estimates the Lyapunov spectrum of
-        the training data (:class:`~skchaos.LyapunovSpectrum` with its defaults) and uses
+        the training data (:class:`~skchaos.LyapunovSpectrum` with
+        ``max_tau=sequence_length``, defaults otherwise) and uses
         the predictability time ``ln 2 / lambda_max`` (lambda_max per sampling step),
         capped at ``sequence_length``; for data whose lambda_max <= 0 it warns and uses the
         cap, which is plain BPTT within a window.
@@ -121,6 +122,9 @@ class ChaoticRNNRegressor(BaseEstimator):
         Seeds the initial parameters, the window draws and the teacher noise.
     verbose : int, default=0
         1 reports ten times per fit, 2 or more every epoch.
+    progress_bar : bool, default=False
+        Show a tqdm progress bar over the epochs, with the last loss and the best
+        validation score (needs the ``progress`` extra: ``pip install "skchaos[progress]"``).
 
     Attributes
     ----------
@@ -188,13 +192,14 @@ class ChaoticRNNRegressor(BaseEstimator):
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "progress_bar": ["boolean"],
     }
 
     def __init__(self, n_latent=80, tau=30, forcing="pinv", sequence_length=200,
                  batch_size=32, batches_per_epoch=10, n_epochs=1000, learning_rate=2e-3,
                  learning_rate_decay=0.1, max_grad_norm=1.0, teacher_noise=0.0,
                  standardize=True, validation_fraction=0.1, warm_start=False, n_init=1,
-                 n_jobs=None, random_state=None, verbose=0):
+                 n_jobs=None, random_state=None, verbose=0, progress_bar=False):
         self.n_latent = n_latent
         self.tau = tau
         self.forcing = forcing
@@ -213,6 +218,7 @@ class ChaoticRNNRegressor(BaseEstimator):
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
+        self.progress_bar = progress_bar
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -335,7 +341,8 @@ class ChaoticRNNRegressor(BaseEstimator):
             batches_per_epoch=self.batches_per_epoch, n_epochs=self.n_epochs,
             learning_rate=self.learning_rate, lr_decay=self.learning_rate_decay,
             max_grad_norm=self.max_grad_norm, teacher_noise=self.teacher_noise,
-            verbose=self.verbose, validation_interval=max(1, self.n_epochs // 50))
+            verbose=self.verbose, progress_bar=self.progress_bar,
+            validation_interval=max(1, self.n_epochs // 50))
         shape = (self.n_latent, n_features, mode)
         starts = window_starts(lengths, self.sequence_length)
         if self.n_init == 1:

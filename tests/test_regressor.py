@@ -2,6 +2,7 @@
 
 import pickle
 import re
+import sys
 
 import joblib
 import numpy as np
@@ -248,3 +249,29 @@ def test_restarts_keep_the_best_and_run_in_parallel_identically(lorenz_train, sm
     parallel = ChaoticRNNRegressor(n_jobs=2, **params).fit(lorenz_train)
     np.testing.assert_array_equal(parallel.W_, serial.W_)
     assert parallel.restart_scores_ == serial.restart_scores_
+
+
+def test_verbose_reports_ten_times_with_loss_and_validation(lorenz_train, small_params,
+                                                            capsys):
+    params = dict(small_params, n_epochs=20)
+    ChaoticRNNRegressor(verbose=1, **params).fit(lorenz_train)
+    lines = [line for line in capsys.readouterr().out.splitlines() if "epoch" in line]
+    assert [line.split()[2] for line in lines] == [f"{k}/20" for k in range(2, 21, 2)]
+    assert all("loss" in line and "validation" in line for line in lines)
+
+
+def test_progress_bar_counts_every_epoch(lorenz_train, small_params, capsys):
+    pytest.importorskip("tqdm")
+    est = ChaoticRNNRegressor(progress_bar=True, **dict(small_params, n_epochs=7))
+    est.fit(lorenz_train)
+    err = capsys.readouterr().err
+    assert "ChaoticRNNRegressor" in err and "7/7" in err and "best_validation" in err
+    # The bar changes nothing else: same parameters as without it.
+    plain = ChaoticRNNRegressor(**dict(small_params, n_epochs=7)).fit(lorenz_train)
+    np.testing.assert_array_equal(est.W_, plain.W_)
+
+
+def test_progress_bar_without_tqdm_names_the_extra(lorenz_train, small_params, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # import fails
+    with pytest.raises(ImportError, match=r"skchaos\[progress\]"):
+        ChaoticRNNRegressor(progress_bar=True, **small_params).fit(lorenz_train)

@@ -55,6 +55,11 @@ class DynamicalSystem:
 
     @property
     def literature_spectrum(self):
+        """Lyapunov exponents from the literature, largest first, or None where unknown.
+
+        Per time unit for flows, per iteration for maps; None where no reference exists
+        for these parameters.
+        """
         return None
 
     @property
