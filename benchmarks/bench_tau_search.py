@@ -33,7 +33,11 @@ RANDOM_STATE = 0
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--system", default="lorenz", choices=sorted(SYSTEMS))
-    parser.add_argument("--sweep", required=True, help="JSON written by bench_tau_sweep.py")
+    parser.add_argument("--sweep", required=True, nargs="+",
+                        help="JSON written by bench_tau_sweep.py; with several, a later "
+                             "file's runs replace an earlier file's for the same tau")
+    parser.add_argument("--n-init", type=int, default=1,
+                        help="restarts per fit in the search (the best by validation kept)")
     parser.add_argument("--n-jobs", type=int, default=2,
                         help="fits in parallel, one thread each")
     parser.add_argument("--json", default=None)
@@ -44,7 +48,7 @@ def main():
     record = machine_record()
     print(f"{record['cpu']}; {record['n_cpus']} cpus; " + (
         f"CV scores and wall time read from {args.rejudge}\n" if args.rejudge
-        else f"fits in parallel: {args.n_jobs}\n"))
+        else f"fits in parallel: {args.n_jobs}; restarts per fit: {args.n_init}\n"))
     make_data, taus, _ = SYSTEMS[args.system]
 
     if args.rejudge:
@@ -55,7 +59,8 @@ def main():
     else:
         X_train = make_data()[0]
         start = time.perf_counter()
-        search = GridSearchCV(ChaoticRNNRegressor(random_state=RANDOM_STATE), {"tau": taus},
+        est = ChaoticRNNRegressor(n_init=args.n_init, random_state=RANDOM_STATE)
+        search = GridSearchCV(est, {"tau": taus},
                               cv=TimeSeriesSplit(3), refit=False, n_jobs=args.n_jobs)
         search.fit(X_train)
         wall_s = time.perf_counter() - start
@@ -64,19 +69,23 @@ def main():
               for i, tau in enumerate(taus)}
 
     # Read only now, so the search may start while the sweep is still running.
-    with open(args.sweep) as f:
-        done = json.load(f)
-    sweep = {s["tau"]: s for s in done["summary"]}
-    same_seed = {r["tau"]: r["D_stsp"] for r in done["rows"] if r["seed"] == RANDOM_STATE}
+    sweep, same_seed, sweep_n_init = {}, {}, {}
+    for path in args.sweep:
+        with open(path) as f:
+            done = json.load(f)
+        sweep.update({s["tau"]: s for s in done["summary"]})
+        same_seed.update({r["tau"]: r["D_stsp"] for r in done["rows"]
+                          if r["seed"] == RANDOM_STATE})
+        sweep_n_init.update({s["tau"]: done.get("n_init", 1) for s in done["summary"]})
     key = max(cv, key=lambda k: cv[k][0])
     best_key = min(sweep, key=lambda k: sweep[k]["D_stsp_median"])
     rows = [{"tau": k, "cv_score_mean": cv[k][0], "cv_score_std": cv[k][1],
              "sweep_D_stsp_median": sweep[k]["D_stsp_median"],
-             "sweep_D_stsp_same_seed": same_seed.get(k),
+             "sweep_D_stsp_same_seed": same_seed.get(k), "sweep_n_init": sweep_n_init[k],
              "picked": "<-" if k == key else ""}
             for k in cv]
     print_table(rows, ["tau", "cv_score_mean", "cv_score_std", "sweep_D_stsp_median",
-                       "sweep_D_stsp_same_seed", "picked"])
+                       "sweep_D_stsp_same_seed", "sweep_n_init", "picked"])
     ratio = sweep[key]["D_stsp_median"] / sweep[best_key]["D_stsp_median"]
     verdict = {"picked_tau": key, "best_tau_by_sweep": best_key,
                "picked_over_best": ratio,
@@ -93,7 +102,9 @@ def main():
         print(f"with random_state={RANDOM_STATE} (the search's): best tau = {best_same}; "
               f"divergence ratio {ratio_same:.3f} (target <= 1.25)")
     if args.json:
-        write_json(f"tau_search_{args.system}", {"rows": rows, **verdict}, args.json)
+        write_json(f"tau_search_{args.system}",
+                   {"n_init": args.n_init, "sweeps": args.sweep, "rows": rows, **verdict},
+                   args.json)
 
 
 if __name__ == "__main__":
