@@ -35,9 +35,10 @@ Jacobian, all exponents (3-4 of them); the ESN
 by the same QR recursion with one tangent vector and exact Jacobian-vector products (the
 full spectrum of a 500-unit reservoir would need a 500 x 500 QR per step).
 
-A full run (seeds 0-2, noise 0 and 0.05) takes roughly 20-30 minutes per system on two
-idle cores, most of it the 18 ChaoticRNNRegressor fits; SINDy is deterministic and fitted
-once per data set.
+A full run (seeds 0-2, noise 0 and 0.05) takes about 17 minutes per system on two
+idle cores (Rossler and the laser together: 2002 s), most of it the 18
+ChaoticRNNRegressor fits; SINDy is deterministic and fitted once per data set.
+``--markdown results/peers.json`` prints a stored run's summary as markdown tables.
 
     python benchmarks/bench_peers.py --quick             # smoke run, about a minute
     python benchmarks/bench_peers.py --systems lorenz63 --json results/peers_lorenz63.json
@@ -46,6 +47,7 @@ once per data set.
 
 import argparse
 import functools
+import json
 import math
 import statistics
 import time
@@ -583,6 +585,39 @@ def summarise(rows, references):
     return summary
 
 
+LABELS = {"reference": "true system (reference)", "esn": "echo state network (tuned)",
+          "sindy": "SINDy (tuned)", "bptt": "BPTT, clipping at 1 (tau = None)",
+          "tf": "teacher forcing (tau = 1)", "skchaos": 'skchaos, tau = "auto"'}
+
+
+def markdown_tables(summary):
+    """One markdown table per system, clean and noisy side by side, from a summary."""
+    def cells(r):
+        if r is None:
+            return ["", "", "", ""]
+        if r["model"] == "reference":
+            return [f"{r['D_stsp']:.3g}", f"{r['D_H']:.3g}", "", ""]
+        return [f"{r['D_stsp']:.3g} ({r['D_stsp_per_seed']})", f"{r['D_H']:.3g}",
+                f"{r['VPT_LT']:.3g}", f"{r['lambda_max']:.3g}"]
+
+    lines = []
+    for system in dict.fromkeys(r["system"] for r in summary):
+        mine = [r for r in summary if r["system"] == system]
+        noises = sorted({r["noise"] for r in mine})
+        lines += [f"{system} (lambda_max {mine[0]['lambda_true']:.4g}); noise "
+                  + " | ".join(f"{n:g}" for n in noises), "",
+                  "| model | " + " | ".join(f"D_stsp, noise {n:g} (per seed) | D_H | VPT | "
+                                           "lambda_max" for n in noises) + " |",
+                  "|---|" + "---|" * 4 * len(noises)]
+        for model in LABELS:
+            by_noise = {r["noise"]: r for r in mine if r["model"] == model}
+            if by_noise:
+                row = [c for n in noises for c in cells(by_noise.get(n))]
+                lines.append(f"| {LABELS[model]} | " + " | ".join(row) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def _chosen(row):
     chosen = row.get("chosen") or {}
     return " ".join(f"{k}={v}" for k, v in chosen.items())
@@ -602,7 +637,13 @@ def main():
     parser.add_argument("--n-jobs", type=int, default=2,
                         help="independent fits in parallel, one thread each")
     parser.add_argument("--json", default=None)
+    parser.add_argument("--markdown", default=None,
+                        help="print the markdown tables of this stored JSON and stop")
     args = parser.parse_args()
+    if args.markdown:
+        with open(args.markdown) as f:
+            print(markdown_tables(json.load(f)["summary"]))
+        return
     record = machine_record()
     settings = QUICK if args.quick else FULL
     print(f"{record['cpu']}; {record['n_cpus']} cpus; fits in parallel: {args.n_jobs}"
