@@ -604,8 +604,7 @@ def markdown_tables(summary):
     for system in dict.fromkeys(r["system"] for r in summary):
         mine = [r for r in summary if r["system"] == system]
         noises = sorted({r["noise"] for r in mine})
-        lines += [f"{system} (lambda_max {mine[0]['lambda_true']:.4g}); noise "
-                  + " | ".join(f"{n:g}" for n in noises), "",
+        lines += [f"**{system}** (lambda_max {mine[0]['lambda_true']:.4g})", "",
                   "| model | " + " | ".join(f"D_stsp, noise {n:g} (per seed) | D_H | VPT | "
                                            "lambda_max" for n in noises) + " |",
                   "|---|" + "---|" * 4 * len(noises)]
