@@ -612,7 +612,10 @@ def markdown_tables(summary):
             by_noise = {r["noise"]: r for r in mine if r["model"] == model}
             if by_noise:
                 row = [c for n in noises for c in cells(by_noise.get(n))]
-                lines.append(f"| {LABELS[model]} | " + " | ".join(row) + " |")
+                label = LABELS[model]
+                if model == "reference" and SYSTEMS[system]["lyapunov"] is None:
+                    label = "training block (reference: no true system)"
+                lines.append(f"| {label} | " + " | ".join(row) + " |")
         lines.append("")
     return "\n".join(lines)
 
