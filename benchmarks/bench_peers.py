@@ -449,8 +449,11 @@ def tune_sindy(X, settings, dt):
 
 
 # ----------------------------------------------------------------------- one run
-def run_one(system, noise, model_name, seed, quick, data, lyapunov):
-    """Tune and fit one model on one data set, then measure it; returns a row."""
+def run_one(system, noise, model_name, seed, quick, data, lyapunov, rnn_params=None):
+    """Tune and fit one model on one data set, then measure it; returns a row.
+
+    ``rnn_params`` overrides ChaoticRNNRegressor parameters of the RNN models.
+    """
     limits = pin_threads(1)  # in joblib's workers too
     if model_name in ("esn", "sindy"):
         compile_kernels()
@@ -480,6 +483,7 @@ def run_one(system, noise, model_name, seed, quick, data, lyapunov):
             params = dict(RNN_PARAMS[model_name])
             if settings["n_epochs"] is not None:
                 params["n_epochs"] = settings["n_epochs"]
+            params.update(rnn_params or {})
             est = ChaoticRNNRegressor(random_state=seed, **params)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
@@ -638,6 +642,9 @@ def main():
                              "100 reservoir units, small grids)")
     parser.add_argument("--n-jobs", type=int, default=2,
                         help="independent fits in parallel, one thread each")
+    parser.add_argument("--rnn-params", type=json.loads, default={},
+                        help="JSON of ChaoticRNNRegressor parameters for the RNN models "
+                             "(bptt, tf, skchaos), e.g. '{\"n_latent\": 150}'")
     parser.add_argument("--json", default=None)
     parser.add_argument("--markdown", default=None,
                         help="print the markdown tables of this stored JSON and stop")
@@ -649,7 +656,10 @@ def main():
     record = machine_record()
     settings = QUICK if args.quick else FULL
     print(f"{record['cpu']}; {record['n_cpus']} cpus; fits in parallel: {args.n_jobs}"
-          f"{'; QUICK smoke settings' if args.quick else ''}\n")
+          f"{'; QUICK smoke settings' if args.quick else ''}")
+    if args.rnn_params:
+        print(f"RNN models with {args.rnn_params}")
+    print()
     for system in args.systems:
         lam, dt = system_lyapunov(system), SYSTEMS[system]["dt"]
         print(f"{system}: dt = {dt:g}, lambda_max = {lam:.4g} per time unit "
@@ -666,7 +676,8 @@ def main():
     start = time.perf_counter()
     rows = Parallel(n_jobs=args.n_jobs, batch_size=1, pre_dispatch="all")(
         delayed(run_one)(system, noise, model, seed, args.quick,
-                         get_data(system, noise, args.quick)[:2], system_lyapunov(system))
+                         get_data(system, noise, args.quick)[:2], system_lyapunov(system),
+                         args.rnn_params)
         for system, noise, model, seed in jobs)
     wall_s = time.perf_counter() - start
     rows.sort(key=lambda r: (args.systems.index(r["system"]), r["noise"],
@@ -698,6 +709,7 @@ def main():
         name = "peers" + ("_quick" if args.quick else "")
         write_json(name, {"settings": {k: v for k, v in settings.items()},
                           "quick": args.quick, "n_warmup": N_WARMUP,
+                          "rnn_params": args.rnn_params,
                           "validation_fraction": VALIDATION_FRACTION, "rows": rows,
                           "summary": summary, "wall_s": wall_s}, args.json)
 
