@@ -43,6 +43,7 @@ ChaoticRNNRegressor fits; SINDy is deterministic and fitted once per data set.
     python benchmarks/bench_peers.py --quick             # smoke run, about a minute
     python benchmarks/bench_peers.py --systems lorenz63 --json results/peers_lorenz63.json
     python benchmarks/bench_peers.py --systems rossler laser --noise 0 0.05 --seeds 0 1 2
+    python benchmarks/bench_peers.py --models skchaos bptt --rnn-params '{"n_latent": 150}'
 """
 
 import argparse

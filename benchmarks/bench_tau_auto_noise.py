@@ -5,7 +5,7 @@
 This script fits that estimator to the peers' training series (``bench_peers.py``: Lorenz-63,
 Rossler and the delay-embedded Santa Fe laser), clean and with 5% observation noise, with
 the defaults and with a few neighbourhood settings, and prints the spectrum per step and the
-tau it suggests. No model is trained; a run takes about a minute.
+tau it suggests. No model is trained; a run takes about 20 seconds.
 
     python benchmarks/bench_tau_auto_noise.py --json results/tau_auto_noise.json
 """

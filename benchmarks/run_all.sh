@@ -47,3 +47,4 @@ run bench_memory_and_free_run.py --json results/memory_and_free_run.json \
 run bench_lyapunov.py --part qr --repeats 5 --json results/lyapunov_qr.json \
   > results/lyapunov_qr.txt
 run bench_parallel_search.py --json results/parallel_search.json > results/parallel_search.txt
+run bench_tau_auto_noise.py --json results/tau_auto_noise.json > results/tau_auto_noise.txt
