@@ -141,9 +141,10 @@ class Adam:
 class MinibatchGradient:
     """Loss and flat gradient of minibatches of windows, with workspaces allocated once."""
 
-    def __init__(self, params, X, seq_len, tau, batch_size):
+    def __init__(self, params, X, seq_len, tau, batch_size, forcing_strength=1.0):
         M, N = params.n_latent, params.n_features
         self.params, self.X, self.seq_len, self.tau = params, X, seq_len, tau
+        self.forcing_strength = forcing_strength
         n_forcings = (seq_len - 1) // tau if tau > 0 else 0
         self.workspaces = (np.empty((seq_len + 1, batch_size, M)),
                            np.empty((max(n_forcings, 1), batch_size, M)),
@@ -161,8 +162,8 @@ class MinibatchGradient:
         ga, gW, gh, gB = self.grad_views
         loss = forward_backward(
             p.mode, p.a, p.W, p.h, p.B, p.forcing_matrix(), self.X, starts, self.seq_len,
-            self.tau, self.zero_noise if noise is None else noise, *self.workspaces,
-            ga, gW, gh, self.dummy_grad_B if gB is None else gB)
+            self.tau, self.forcing_strength, self.zero_noise if noise is None else noise,
+            *self.workspaces, ga, gW, gh, self.dummy_grad_B if gB is None else gB)
         return loss, self.grad
 
 
@@ -191,6 +192,7 @@ class TrainingConfig:
     lr_decay: float = 1.0  # final learning rate / initial, reached exponentially
     max_grad_norm: float | None = None
     teacher_noise: float = 0.0
+    forcing_strength: float = 1.0
     verbose: int = 0
     progress_bar: bool = False
     validation_interval: int = 1
@@ -245,7 +247,8 @@ def progress_bar(n_epochs):
 
 
 def _train(params, X, valid_starts, config, rng, validate, bar):
-    gradient = MinibatchGradient(params, X, config.seq_len, config.tau, config.batch_size)
+    gradient = MinibatchGradient(params, X, config.seq_len, config.tau, config.batch_size,
+                                 config.forcing_strength)
     optimiser = Adam(params.size, config.learning_rate)
     result = TrainingResult()
     best_theta, best_score = None, -np.inf

@@ -23,9 +23,9 @@ def gradient_norms(estimator, X, sequence_lengths, tau=None, *, n_windows=50,
 
     For each length T the gradient of the training loss (mean squared error over the T
     steps of one window) is computed at the fitted parameters for ``n_windows`` random
-    windows of X, with the estimator's forcing scheme, forcing every ``tau`` steps (None:
-    never). Returned is the geometric mean over windows (the exponential of the mean log
-    norm), which a few extreme windows cannot dominate.
+    windows of X, with the estimator's forcing scheme and strength, forcing every ``tau``
+    steps (None: never). Returned is the geometric mean over windows (the exponential of
+    the mean log norm), which a few extreme windows cannot dominate.
 
     Parameters
     ----------
@@ -67,7 +67,8 @@ def gradient_norms(estimator, X, sequence_lengths, tau=None, *, n_windows=50,
         if not isinstance(length, Integral) or not 1 <= length < len(X_std):
             raise ValueError(f"Each sequence length must be an integer in [1, {len(X_std)}),"
                              f" got {length!r}.")
-        gradient = MinibatchGradient(params, X_std, int(length), tau or 0, batch_size=1)
+        gradient = MinibatchGradient(params, X_std, int(length), tau or 0, batch_size=1,
+                                     forcing_strength=estimator.forcing_strength)
         starts = window_starts([len(X_std)], int(length))
         logs = [np.log(np.linalg.norm(gradient(starts[[i]])[1]))
                 for i in rng.randint(len(starts), size=n_windows)]

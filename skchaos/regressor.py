@@ -75,6 +75,14 @@ class ChaoticRNNRegressor(BaseEstimator):
         ``B`` and forcing sets all latent units to ``pinv(B) x``, which cuts the gradient
         chain completely. ``"identity"``: observations are the first N latent units, forcing
         overwrites only those, and the other units carry gradients across forcing points.
+    forcing_strength : float in (0, 1], default=1.0
+        How far a forcing step moves the forced units towards the data: they become
+        ``(1 - forcing_strength) * model + forcing_strength * data``. 1 overwrites them
+        (sparse teacher forcing as in the paper). Below 1 the reset state averages the
+        model's own prediction with the observation, which damps observation noise in the
+        reset states, and a fraction ``1 - forcing_strength`` of the gradient runs on across
+        forcing points (generalised teacher forcing, Hess et al., ICML 2023). Each window
+        starts fully forced.
     sequence_length : int, default=200
         Predicted steps per training window; the data must hold at least
         ``sequence_length + 1`` samples (per trial). Several forcing intervals per window
@@ -177,6 +185,7 @@ class ChaoticRNNRegressor(BaseEstimator):
         "n_latent": [Interval(Integral, 1, None, closed="left")],
         "tau": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "forcing": [StrOptions(set(FORCING_MODES))],
+        "forcing_strength": [Interval(Real, 0, 1, closed="right")],
         "sequence_length": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "batches_per_epoch": [Interval(Integral, 1, None, closed="left")],
@@ -195,7 +204,8 @@ class ChaoticRNNRegressor(BaseEstimator):
         "progress_bar": ["boolean"],
     }
 
-    def __init__(self, n_latent=80, tau=30, forcing="pinv", sequence_length=200,
+    def __init__(self, n_latent=80, tau=30, forcing="pinv", forcing_strength=1.0,
+                 sequence_length=200,
                  batch_size=32, batches_per_epoch=10, n_epochs=1000, learning_rate=2e-3,
                  learning_rate_decay=0.1, max_grad_norm=1.0, teacher_noise=0.0,
                  standardize=True, validation_fraction=0.1, warm_start=False, n_init=1,
@@ -203,6 +213,7 @@ class ChaoticRNNRegressor(BaseEstimator):
         self.n_latent = n_latent
         self.tau = tau
         self.forcing = forcing
+        self.forcing_strength = forcing_strength
         self.sequence_length = sequence_length
         self.batch_size = batch_size
         self.batches_per_epoch = batches_per_epoch
@@ -341,7 +352,8 @@ class ChaoticRNNRegressor(BaseEstimator):
             batches_per_epoch=self.batches_per_epoch, n_epochs=self.n_epochs,
             learning_rate=self.learning_rate, lr_decay=self.learning_rate_decay,
             max_grad_norm=self.max_grad_norm, teacher_noise=self.teacher_noise,
-            verbose=self.verbose, progress_bar=self.progress_bar,
+            forcing_strength=self.forcing_strength, verbose=self.verbose,
+            progress_bar=self.progress_bar,
             validation_interval=max(1, self.n_epochs // 50))
         shape = (self.n_latent, n_features, mode)
         starts = window_starts(lengths, self.sequence_length)

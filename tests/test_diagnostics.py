@@ -41,6 +41,20 @@ def test_norms_grow_without_forcing_and_forcing_bounds_them(fitted):
     assert forced[2] < 3 * forced[0]  # pinv forcing cuts the chain every 10 steps
 
 
+def test_partial_forcing_passes_gradients_across_forcing_points(fitted):
+    """With strength alpha a forcing step keeps (1 - alpha) of the gradient, so the chain
+    grows again once (1 - alpha) times the growth over tau steps exceeds 1."""
+    est, X = fitted
+    expanding = _with_scaled_recurrence(est, 1.15)
+    lengths = [10, 40, 80]
+    full = gradient_norms(expanding, X, lengths, tau=10)
+    expanding.set_params(forcing_strength=0.5)
+    partial = gradient_norms(expanding, X, lengths, tau=10)
+    assert partial[0] == pytest.approx(full[0])  # no forcing step inside 10 steps
+    assert partial[2] > 10 * partial[0]
+    assert partial[2] > 10 * full[2]
+
+
 def test_argument_errors(fitted):
     est, X = fitted
     with pytest.raises(ValueError, match="sequence length"):

@@ -28,19 +28,19 @@ def _random_model(rng, mode):
     return a, W, h, B, P
 
 
-def _loss_and_grads(mode, a, W, h, B, P, X, starts, tau, noise):
+def _loss_and_grads(mode, a, W, h, B, P, X, starts, tau, noise, alpha=1.0):
     n_forcings = (SEQ_LEN - 1) // tau if tau else 0
     workspaces = (np.empty((SEQ_LEN + 1, N_BATCH, M)),
                   np.empty((max(n_forcings, 1), N_BATCH, M)),
                   np.empty((SEQ_LEN, N_BATCH, N)), np.empty((SEQ_LEN, N_BATCH, N)),
                   np.empty((SEQ_LEN, N_BATCH, M)))
     grads = [np.empty(M), np.empty((M, M)), np.empty(M), np.empty((N, M))]
-    loss = forward_backward(mode, a, W, h, B, P, X, starts, SEQ_LEN, tau, noise,
+    loss = forward_backward(mode, a, W, h, B, P, X, starts, SEQ_LEN, tau, alpha, noise,
                             *workspaces, *grads)
     return loss, grads
 
 
-def _numpy_loss(mode, a, W, h, B, P, X, starts, tau, noise):
+def _numpy_loss(mode, a, W, h, B, P, X, starts, tau, noise, alpha=1.0):
     """The same loss written directly from the method's definition."""
     total = 0.0
     for b, s in enumerate(starts):
@@ -59,23 +59,23 @@ def _numpy_loss(mode, a, W, h, B, P, X, starts, tau, noise):
                 k += 1
                 x_teacher = X[s + t] + noise[k, b]
                 if mode == PINV_FORCING:
-                    z = P @ x_teacher
+                    z = (1 - alpha) * z + alpha * (P @ x_teacher)
                 else:
-                    z[:N] = x_teacher
+                    z[:N] = (1 - alpha) * z[:N] + alpha * x_teacher
     return total / (N_BATCH * SEQ_LEN * N)
 
 
 @pytest.mark.parametrize("mode", [IDENTITY_FORCING, PINV_FORCING])
-@pytest.mark.parametrize("tau", [1, 7, 0])
-def test_gradient_matches_finite_differences(mode, tau, rng):
+@pytest.mark.parametrize(("tau", "alpha"), [(1, 1.0), (7, 1.0), (0, 1.0), (1, 0.6), (7, 0.3)])
+def test_gradient_matches_finite_differences(mode, tau, alpha, rng):
     X = rng.standard_normal((200, N))
     starts = np.array([0, 10, 50, 150], dtype=np.int64)
     a, W, h, B, P = _random_model(rng, mode)
     n_forcings = (SEQ_LEN - 1) // tau if tau else 0
     noise = 0.05 * rng.standard_normal((n_forcings + 1, N_BATCH, N))
-    loss, grads = _loss_and_grads(mode, a, W, h, B, P, X, starts, tau, noise)
-    assert loss == pytest.approx(_numpy_loss(mode, a, W, h, B, P, X, starts, tau, noise),
-                                 rel=1e-12)
+    loss, grads = _loss_and_grads(mode, a, W, h, B, P, X, starts, tau, noise, alpha)
+    expected = _numpy_loss(mode, a, W, h, B, P, X, starts, tau, noise, alpha)
+    assert loss == pytest.approx(expected, rel=1e-12)
 
     params = [a, W, h] + ([B] if mode == PINV_FORCING else [])
     eps = 1e-6
@@ -86,9 +86,9 @@ def test_gradient_matches_finite_differences(mode, tau, rng):
                 continue  # W's diagonal is fixed at zero
             old = param[idx]
             param[idx] = old + eps
-            up, _ = _loss_and_grads(mode, a, W, h, B, P, X, starts, tau, noise)
+            up, _ = _loss_and_grads(mode, a, W, h, B, P, X, starts, tau, noise, alpha)
             param[idx] = old - eps
-            down, _ = _loss_and_grads(mode, a, W, h, B, P, X, starts, tau, noise)
+            down, _ = _loss_and_grads(mode, a, W, h, B, P, X, starts, tau, noise, alpha)
             param[idx] = old
             numeric[idx] = (up - down) / (2 * eps)
         scale = np.abs(numeric).max()

@@ -128,6 +128,8 @@ def test_bad_training_input(bad, message, small_params):
     (dict(tau=0), "'tau' parameter"),
     (dict(n_latent=2), "n_latent=2 is smaller than the number of features"),
     (dict(forcing="full"), "'forcing' parameter"),
+    (dict(forcing_strength=0.0), "'forcing_strength' parameter"),
+    (dict(forcing_strength=1.5), "'forcing_strength' parameter"),
 ])
 def test_bad_parameters(params, message, lorenz_train, small_params):
     with pytest.raises(ValueError, match=re.escape(message)):

@@ -36,6 +36,16 @@ def _force(mode, P, x, z):
 
 
 @njit(cache=True)
+def _force_partially(mode, P, x, alpha, z, work):
+    """Move the forced units of ``z`` a fraction ``alpha`` of the way to the teacher."""
+    work[:] = z
+    _force(mode, P, x, work)
+    n_forced = x.shape[0] if mode == IDENTITY_FORCING else z.shape[0]
+    for i in range(n_forced):
+        z[i] = (1.0 - alpha) * z[i] + alpha * work[i]
+
+
+@njit(cache=True)
 def _observe(mode, B, z, out):
     """Write x_hat = obs(z) into ``out``."""
     n_features = out.shape[0]
@@ -125,7 +135,7 @@ def _is_forcing_step(t, tau, seq_len):
 
 
 @njit(cache=True)
-def forward_backward(mode, a, W, h, B, P, X, starts, seq_len, tau, noise,
+def forward_backward(mode, a, W, h, B, P, X, starts, seq_len, tau, alpha, noise,
                      Z, Z_forced, targets, R, Delta, grad_a, grad_W, grad_h, grad_B):
     """Loss and gradient of one minibatch of windows under sparse teacher forcing.
 
@@ -145,6 +155,10 @@ def forward_backward(mode, a, W, h, B, P, X, starts, seq_len, tau, noise,
         Number of predicted steps per window.
     tau : int
         Forcing interval; 0 never forces (plain BPTT).
+    alpha : float
+        Forcing strength in (0, 1]: a forcing step sets the forced units to
+        ``(1 - alpha) * model + alpha * teacher``; 1 overwrites them (sparse teacher
+        forcing proper). The window's initial state is always forced fully.
     noise : ndarray of shape (n_forcings + 1, n_batch, N)
         Additive noise on the teacher signal: row 0 for the initial state, row k for the
         k-th forcing step.
@@ -176,6 +190,7 @@ def forward_backward(mode, a, W, h, B, P, X, starts, seq_len, tau, noise,
     tmp = np.empty((n_batch, n_latent))
     g = np.zeros((n_batch, n_latent))
     x_teacher = np.empty(n_features)
+    teacher_state = np.empty(n_latent)
 
     for b in range(n_batch):
         Z[0, b, :] = 0.0
@@ -206,7 +221,7 @@ def forward_backward(mode, a, W, h, B, P, X, starts, seq_len, tau, noise,
             for b in range(n_batch):
                 for i in range(n_features):
                     x_teacher[i] = X[starts[b] + t, i] + noise[k, b, i]
-                _force(mode, P, x_teacher, forced[b])
+                _force_partially(mode, P, x_teacher, alpha, forced[b], teacher_state)
 
     # Readout, residuals and the loss gradient at every state before forcing.
     n_rows = seq_len * n_batch
@@ -243,10 +258,12 @@ def forward_backward(mode, a, W, h, B, P, X, starts, seq_len, tau, noise,
     for t in range(seq_len, 0, -1):
         delta = Delta[t - 1]
         if _is_forcing_step(t, tau, seq_len):
-            if mode == IDENTITY_FORCING:  # pinv forcing cuts the chain completely
-                for b in range(n_batch):
-                    for i in range(n_features, n_latent):
-                        delta[b, i] += g[b, i]
+            # A forced unit passes on (1 - alpha) of its gradient (none at alpha = 1: the
+            # chain is cut); identity forcing leaves units N.. untouched.
+            n_forced = n_features if mode == IDENTITY_FORCING else n_latent
+            for b in range(n_batch):
+                for i in range(n_latent):
+                    delta[b, i] += (1.0 - alpha) * g[b, i] if i < n_forced else g[b, i]
         else:
             for b in range(n_batch):
                 for i in range(n_latent):
