@@ -450,10 +450,47 @@ def tune_sindy(X, settings, dt):
 
 
 # ----------------------------------------------------------------------- one run
-def run_one(system, noise, model_name, seed, quick, data, lyapunov, rnn_params=None):
+def tune_rnn(X, params, grid, seed):
+    """Fit ChaoticRNNRegressor at every point of ``grid`` (empty: once, at ``params``).
+
+    The fit with the lowest validation divergence (the estimator's own held-out block,
+    the last 10% of X) wins; fits that raise are recorded and skipped. Returns (estimator,
+    its grid point, trials); the winning trial has ``chosen=True``.
+    """
+    grid, fitted = grid or {}, []
+    for point in _grid(grid):
+        est = ChaoticRNNRegressor(random_state=seed, **{**params, **point})
+        start = time.perf_counter()
+        trial = {**point, "validation_D_stsp": None, "chosen": False, "error": None}
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                est.fit(X)
+            if est.validation_scores_:
+                trial["validation_D_stsp"] = -max(est.validation_scores_)
+        except Exception as exc:
+            trial["error"] = f"{type(exc).__name__}: {exc}"
+            est = None
+        trial["fit_s"] = time.perf_counter() - start
+        fitted.append((trial, est))
+    usable = [(t, e) for t, e in fitted if e is not None]
+    if not usable:
+        raise RuntimeError("every fit failed: " + "; ".join(t["error"] for t, _ in fitted))
+    trial, est = min(usable, key=lambda te: (te[0]["validation_D_stsp"] or 0.0))
+    trial["chosen"] = True
+    return est, {k: trial[k] for k in grid}, [t for t, _ in fitted]
+
+
+def chosen_trial(trials):
+    return next(t for t in trials if t["chosen"])
+
+
+def run_one(system, noise, model_name, seed, quick, data, lyapunov, rnn_params=None,
+            rnn_grid=None):
     """Tune and fit one model on one data set, then measure it; returns a row.
 
-    ``rnn_params`` overrides ChaoticRNNRegressor parameters of the RNN models.
+    ``rnn_params`` overrides ChaoticRNNRegressor parameters of the RNN models, and
+    ``rnn_grid`` (a dict of lists) tunes them by their validation divergence.
     """
     limits = pin_threads(1)  # in joblib's workers too
     if model_name in ("esn", "sindy"):
@@ -485,12 +522,14 @@ def run_one(system, noise, model_name, seed, quick, data, lyapunov, rnn_params=N
             if settings["n_epochs"] is not None:
                 params["n_epochs"] = settings["n_epochs"]
             params.update(rnn_params or {})
-            est = ChaoticRNNRegressor(random_state=seed, **params)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                est.fit(X_train)
-            row.update(chosen={"tau_": est.tau_}, best_epoch=est.best_epoch_)
-        row["fit_s"] = time.perf_counter() - start
+            est, chosen, trials = tune_rnn(X_train, params, rnn_grid, seed)
+            row.update(chosen={**chosen, "tau_": est.tau_}, best_epoch=est.best_epoch_,
+                       validation_D_stsp=chosen_trial(trials)["validation_D_stsp"],
+                       fit_s=chosen_trial(trials)["fit_s"],
+                       tune_s=sum(t["fit_s"] for t in trials) - chosen_trial(trials)["fit_s"])
+            if rnn_grid:
+                row.update(n_trials=len(trials), trials=trials)
+        row.setdefault("fit_s", time.perf_counter() - start)
     except Exception as exc:  # a failed fit scores as a free run that never was finite
         row.update(error=f"{type(exc).__name__}: {exc}", fit_s=time.perf_counter() - start)
         est = None
@@ -646,6 +685,11 @@ def main():
     parser.add_argument("--rnn-params", type=json.loads, default={},
                         help="JSON of ChaoticRNNRegressor parameters for the RNN models "
                              "(bptt, tf, skchaos), e.g. '{\"n_latent\": 150}'")
+    parser.add_argument("--rnn-grid", type=json.loads, default={},
+                        help="JSON grid of ChaoticRNNRegressor parameters for the RNN "
+                             "models, each fitted at every point and the one with the "
+                             "lowest validation divergence kept, e.g. "
+                             "'{\"forcing_strength\": [1.0, 0.7, 0.5]}'")
     parser.add_argument("--json", default=None)
     parser.add_argument("--markdown", default=None,
                         help="print the markdown tables of this stored JSON and stop")
@@ -660,6 +704,8 @@ def main():
           f"{'; QUICK smoke settings' if args.quick else ''}")
     if args.rnn_params:
         print(f"RNN models with {args.rnn_params}")
+    if args.rnn_grid:
+        print(f"RNN models tuned over {args.rnn_grid} by validation divergence")
     print()
     for system in args.systems:
         lam, dt = system_lyapunov(system), SYSTEMS[system]["dt"]
@@ -678,7 +724,7 @@ def main():
     rows = Parallel(n_jobs=args.n_jobs, batch_size=1, pre_dispatch="all")(
         delayed(run_one)(system, noise, model, seed, args.quick,
                          get_data(system, noise, args.quick)[:2], system_lyapunov(system),
-                         args.rnn_params)
+                         args.rnn_params, args.rnn_grid)
         for system, noise, model, seed in jobs)
     wall_s = time.perf_counter() - start
     rows.sort(key=lambda r: (args.systems.index(r["system"]), r["noise"],
@@ -710,7 +756,7 @@ def main():
         name = "peers" + ("_quick" if args.quick else "")
         write_json(name, {"settings": {k: v for k, v in settings.items()},
                           "quick": args.quick, "n_warmup": N_WARMUP,
-                          "rnn_params": args.rnn_params,
+                          "rnn_params": args.rnn_params, "rnn_grid": args.rnn_grid,
                           "validation_fraction": VALIDATION_FRACTION, "rows": rows,
                           "summary": summary, "wall_s": wall_s}, args.json)
 
