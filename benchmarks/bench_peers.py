@@ -455,9 +455,12 @@ def tune_rnn(X, params, grid, seed):
 
     The fit with the lowest validation divergence (the estimator's own held-out block,
     the last 10% of X) wins; fits that raise are recorded and skipped. Returns (estimator,
-    its grid point, trials); the winning trial has ``chosen=True``.
+    its grid point, trials); the winning trial has ``chosen=True``. Without validation
+    (``validation_fraction=0``) there is nothing to rank by, so a grid is refused.
     """
     grid, fitted = grid or {}, []
+    if len(_grid(grid)) > 1 and params.get("validation_fraction", 0.1) == 0:
+        raise ValueError("--rnn-grid needs validation to rank the fits by")
     for point in _grid(grid):
         est = ChaoticRNNRegressor(random_state=seed, **{**params, **point})
         start = time.perf_counter()
@@ -479,10 +482,6 @@ def tune_rnn(X, params, grid, seed):
     trial, est = min(usable, key=lambda te: (te[0]["validation_D_stsp"] or 0.0))
     trial["chosen"] = True
     return est, {k: trial[k] for k in grid}, [t for t, _ in fitted]
-
-
-def chosen_trial(trials):
-    return next(t for t in trials if t["chosen"])
 
 
 def run_one(system, noise, model_name, seed, quick, data, lyapunov, rnn_params=None,
@@ -523,10 +522,10 @@ def run_one(system, noise, model_name, seed, quick, data, lyapunov, rnn_params=N
                 params["n_epochs"] = settings["n_epochs"]
             params.update(rnn_params or {})
             est, chosen, trials = tune_rnn(X_train, params, rnn_grid, seed)
+            best = next(t for t in trials if t["chosen"])
             row.update(chosen={**chosen, "tau_": est.tau_}, best_epoch=est.best_epoch_,
-                       validation_D_stsp=chosen_trial(trials)["validation_D_stsp"],
-                       fit_s=chosen_trial(trials)["fit_s"],
-                       tune_s=sum(t["fit_s"] for t in trials) - chosen_trial(trials)["fit_s"])
+                       validation_D_stsp=best["validation_D_stsp"], fit_s=best["fit_s"],
+                       tune_s=sum(t["fit_s"] for t in trials) - best["fit_s"])
             if rnn_grid:
                 row.update(n_trials=len(trials), trials=trials)
         row.setdefault("fit_s", time.perf_counter() - start)

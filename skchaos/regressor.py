@@ -81,8 +81,8 @@ class ChaoticRNNRegressor(BaseEstimator):
         (sparse teacher forcing as in the paper). Below 1 the reset state averages the
         model's own prediction with the observation, which damps observation noise in the
         reset states, and a fraction ``1 - forcing_strength`` of the gradient runs on across
-        forcing points (generalised teacher forcing, Hess et al., ICML 2023). Each window
-        starts fully forced.
+        forcing points; with ``tau=1`` this is generalised teacher forcing (Hess et al.,
+        ICML 2023). Each window starts fully forced; no effect when ``tau`` is None.
     sequence_length : int, default=200
         Predicted steps per training window; the data must hold at least
         ``sequence_length + 1`` samples (per trial). Several forcing intervals per window
@@ -205,11 +205,11 @@ class ChaoticRNNRegressor(BaseEstimator):
     }
 
     def __init__(self, n_latent=80, tau=30, forcing="pinv", forcing_strength=1.0,
-                 sequence_length=200,
-                 batch_size=32, batches_per_epoch=10, n_epochs=1000, learning_rate=2e-3,
-                 learning_rate_decay=0.1, max_grad_norm=1.0, teacher_noise=0.0,
-                 standardize=True, validation_fraction=0.1, warm_start=False, n_init=1,
-                 n_jobs=None, random_state=None, verbose=0, progress_bar=False):
+                 sequence_length=200, batch_size=32, batches_per_epoch=10, n_epochs=1000,
+                 learning_rate=2e-3, learning_rate_decay=0.1, max_grad_norm=1.0,
+                 teacher_noise=0.0, standardize=True, validation_fraction=0.1,
+                 warm_start=False, n_init=1, n_jobs=None, random_state=None, verbose=0,
+                 progress_bar=False):
         self.n_latent = n_latent
         self.tau = tau
         self.forcing = forcing
