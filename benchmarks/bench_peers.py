@@ -14,6 +14,9 @@ Models, each given a tuning effort of its own (grids in ``ESN_GRID`` and ``SINDY
 - ``tf``: ``ChaoticRNNRegressor(tau=1)``, classical teacher forcing.
 - ``skchaos``: ``ChaoticRNNRegressor(tau="auto")``, sparse teacher forcing at ln 2 / lambda.
 
+``--rnn-grid`` gives the RNN rows a tuning effort too: every grid point is fitted and the
+fit with the lowest validation divergence (the estimator's own held-out 10%) is kept.
+
 Tuning (ESN, SINDy) uses the training series only: fit on its first 90%, then free runs
 from 4 points of the last 10% (each after a forced warm-up of 200 rows) are compared with
 the whole training series by state-space divergence (as ChaoticRNNRegressor's own
@@ -44,6 +47,7 @@ ChaoticRNNRegressor fits; SINDy is deterministic and fitted once per data set.
     python benchmarks/bench_peers.py --systems lorenz63 --json results/peers_lorenz63.json
     python benchmarks/bench_peers.py --systems rossler laser --noise 0 0.05 --seeds 0 1 2
     python benchmarks/bench_peers.py --models skchaos bptt --rnn-params '{"n_latent": 150}'
+    python benchmarks/bench_peers.py --models skchaos --rnn-grid '{"tau": [10, 25, 50]}'
 """
 
 import argparse
