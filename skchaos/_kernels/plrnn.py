@@ -37,8 +37,10 @@ def _force(mode, P, x, z):
 
 @njit(cache=True)
 def _force_partially(mode, P, x, alpha, z, work):
-    """Move the forced units of ``z`` a fraction ``alpha`` of the way to the teacher."""
-    work[:] = z
+    """Move the forced units of ``z`` a fraction ``alpha`` of the way to the teacher.
+
+    ``work`` receives the teacher state; only its forced units are written and read.
+    """
     _force(mode, P, x, work)
     n_forced = x.shape[0] if mode == IDENTITY_FORCING else z.shape[0]
     for i in range(n_forced):
