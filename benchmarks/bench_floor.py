@@ -1,0 +1,81 @@
+"""The measures' floor: how the true system itself scores against the peers' test series.
+
+``bench_peers.py`` scores every model's 10^5-step free run against one test trajectory and
+shows one reference row: one other trajectory of the true system scored the same way. One
+trajectory says little about how far a perfect model's score may wander. This script scores
+``--n-trajectories`` independent trajectories of the true system (initial states from
+seeds 102, 103, ...; seed 102 is the peers' reference row) against the peers' test series
+(Lorenz-63 and Rössler, the same lengths and sampling), and prints each score and their
+median and range. A model whose median lies inside that range is as close to the data as
+the measure can tell: models there are tied. No model is trained; a run takes seconds.
+
+    python benchmarks/bench_floor.py --json results/floor.json
+"""
+
+import argparse
+import statistics
+import time
+
+from _common import machine_record, pin_threads, print_table, write_json
+
+_LIMITS = pin_threads(1)
+
+from bench_peers import FULL, SYSTEMS, get_data  # noqa: E402
+
+from skchaos.datasets import Lorenz63, Rossler  # noqa: E402
+from skchaos.metrics import power_spectrum_distance, state_space_divergence  # noqa: E402
+
+FLOWS = {"lorenz63": Lorenz63, "rossler": Rossler}
+FIRST_SEED = 102  # the peers' reference trajectory (bench_reconstruction's data functions)
+
+
+def floor_rows(system, n_trajectories):
+    """One row per true trajectory: its D_stsp and D_H against the peers' test series."""
+    X_test = get_data(system, 0.0, False)[1]
+    flow = FLOWS[system]()
+    rows = []
+    for seed in range(FIRST_SEED, FIRST_SEED + n_trajectories):
+        X_true = flow.generate(FULL["n_test"], dt=SYSTEMS[system]["dt"], random_state=seed)
+        rows.append({"system": system, "seed": seed,
+                     "D_stsp": state_space_divergence(X_test, X_true),
+                     "D_H": power_spectrum_distance(X_test, X_true)})
+    return rows
+
+
+def summary_row(system, rows):
+    out = {"system": system, "seed": f"{len(rows)} runs"}
+    for key in ("D_stsp", "D_H"):
+        values = [r[key] for r in rows]
+        out[f"{key}_median"] = statistics.median(values)
+        out[f"{key}_min"] = min(values)
+        out[f"{key}_max"] = max(values)
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--systems", nargs="+", default=list(FLOWS), choices=list(FLOWS))
+    parser.add_argument("--n-trajectories", type=int, default=10)
+    parser.add_argument("--json", default=None)
+    args = parser.parse_args()
+    record = machine_record()
+    print(f"{record['cpu']}; {record['n_cpus']} cpus\n")
+    start = time.perf_counter()
+    rows, summaries = [], []
+    for system in args.systems:
+        mine = floor_rows(system, args.n_trajectories)
+        rows += mine
+        summaries.append(summary_row(system, mine))
+    wall_s = time.perf_counter() - start
+    print_table(rows, ["system", "seed", "D_stsp", "D_H"])
+    print()
+    print_table(summaries, ["system", "seed", "D_stsp_median", "D_stsp_min", "D_stsp_max",
+                            "D_H_median", "D_H_min", "D_H_max"])
+    print(f"\nwall time {wall_s:.0f} s")
+    if args.json:
+        write_json("floor", {"n_test": FULL["n_test"], "rows": rows,
+                             "summary": summaries, "wall_s": wall_s}, args.json)
+
+
+if __name__ == "__main__":
+    main()
