@@ -22,7 +22,10 @@ from 4 points of the last 10% (each after a forced warm-up of 200 rows) are comp
 the whole training series by state-space divergence (as ChaoticRNNRegressor's own
 validation does: a block of a few thousand samples is too noisy a reference); the best
 setting is refitted on the whole training series. ChaoticRNNRegressor holds out the same
-10% to keep its best checkpoint.
+10% to keep its best checkpoint. With ``--matched-noise``, every model's validation runs
+get Gaussian noise of the data's known level (the fraction ``--noise`` of each feature's
+std, one fixed draw) before the comparison with the noisy series, the criterion of
+``ChaoticRNNRegressor(observation_noise=...)``, which the RNN rows then use.
 
 Measures, per (system, noise, model, seed): D_stsp and D_H of a 10^5-step free run after a
 forced warm-up on the last 200 training rows, against the clean test series; the valid
@@ -48,6 +51,7 @@ ChaoticRNNRegressor fits; SINDy is deterministic and fitted once per data set.
     python benchmarks/bench_peers.py --systems rossler laser --noise 0 0.05 --seeds 0 1 2
     python benchmarks/bench_peers.py --models skchaos bptt --rnn-params '{"n_latent": 150}'
     python benchmarks/bench_peers.py --models skchaos --rnn-grid '{"tau": [10, 25, 50]}'
+    python benchmarks/bench_peers.py --noise 0.05 --matched-noise
 """
 
 import argparse
@@ -78,6 +82,7 @@ from skchaos.lyapunov import lyapunov_spectrum  # noqa: E402
 from skchaos.metrics import (  # noqa: E402
     long_free_runs,
     power_spectrum_distance,
+    sample_observation_noise,
     state_space_divergence,
     valid_prediction_time,
 )
@@ -400,12 +405,18 @@ class SINDyForecaster(_Standardised):
 
 
 # ------------------------------------------------------------------------- tuning
-def _validation_divergence(model, Z, n_validation, n_generated):
-    """D_stsp of free runs from 4 points of the held-out block against the whole series."""
+def _validation_divergence(model, Z, n_validation, n_generated, noise_level=0.0):
+    """D_stsp of free runs from 4 points of the held-out block against the whole series.
+
+    With ``noise_level`` the runs get observation noise of that size first, drawn as
+    ChaoticRNNRegressor(observation_noise=noise_level) draws it.
+    """
     block = Z[len(Z) - n_validation:]
     n_warmup = min(N_WARMUP, n_validation // 2)
     with np.errstate(all="ignore"):
         Z_gen = long_free_runs(model.simulate_z, block, n_warmup, n_generated)
+    if noise_level > 0:
+        Z_gen = Z_gen + sample_observation_noise(Z, noise_level, len(Z_gen))
     return state_space_divergence(Z, Z_gen)
 
 
@@ -417,7 +428,7 @@ def _grid(grid):
     return combos
 
 
-def tune_esn(X, settings, seed):
+def tune_esn(X, settings, seed, noise_level=0.0):
     """Grid over (sr, lr, input_scaling); per reservoir, every ridge on one Gram matrix."""
     probe = ESNForecaster(units=settings["esn_units"], seed=seed)
     Z = probe._standardise(np.asarray(X, dtype=np.float64))
@@ -435,19 +446,19 @@ def tune_esn(X, settings, seed):
         for ridge in ridges:
             model.set_readout(gram, ridge)
             score = _validation_divergence(model, Z, n_validation,
-                                           settings["validation_generated"])
+                                           settings["validation_generated"], noise_level)
             trials.append((score, {**params, "ridge": ridge}))
     best_score, best = min(trials, key=lambda t: t[0])
     return best, best_score, trials
 
 
-def tune_sindy(X, settings, dt):
+def tune_sindy(X, settings, dt, noise_level=0.0):
     n_validation = int(round(VALIDATION_FRACTION * len(X)))
     trials = []
     for params in _grid(settings["sindy_grid"]):
         model = SINDyForecaster(dt=dt, **params).fit(X[:len(X) - n_validation])
         score = _validation_divergence(model, model._to_z(X), n_validation,
-                                       settings["validation_generated"])
+                                       settings["validation_generated"], noise_level)
         trials.append((score, params))
     best_score, best = min(trials, key=lambda t: t[0])
     return best, best_score, trials
@@ -489,11 +500,12 @@ def tune_rnn(X, params, grid, seed):
 
 
 def run_one(system, noise, model_name, seed, quick, data, lyapunov, rnn_params=None,
-            rnn_grid=None):
+            rnn_grid=None, matched_noise=False):
     """Tune and fit one model on one data set, then measure it; returns a row.
 
     ``rnn_params`` overrides ChaoticRNNRegressor parameters of the RNN models, and
     ``rnn_grid`` (a dict of lists) tunes them by their validation divergence.
+    ``matched_noise`` tells every model's validation the data's noise level ``noise``.
     """
     limits = pin_threads(1)  # in joblib's workers too
     if model_name in ("esn", "sindy"):
@@ -501,19 +513,20 @@ def run_one(system, noise, model_name, seed, quick, data, lyapunov, rnn_params=N
     settings = QUICK if quick else FULL
     dt = SYSTEMS[system]["dt"]
     X_train, X_test = data
+    noise_level = noise if matched_noise else 0.0
     row = {"system": system, "noise": noise, "model": model_name, "seed": seed,
            "lambda_true": lyapunov, "tune_s": 0.0, "error": None}
     start = time.perf_counter()
     try:
         if model_name == "esn":
-            best, score, trials = tune_esn(X_train, settings, seed)
+            best, score, trials = tune_esn(X_train, settings, seed, noise_level)
             row["tune_s"] = time.perf_counter() - start
             start = time.perf_counter()
             est = ESNForecaster(units=settings["esn_units"], seed=seed, **best).fit(X_train)
             row.update(chosen=best, validation_D_stsp=score, n_trials=len(trials),
                        trials=[{"validation_D_stsp": d, **p} for d, p in trials])
         elif model_name == "sindy":
-            best, score, trials = tune_sindy(X_train, settings, dt)
+            best, score, trials = tune_sindy(X_train, settings, dt, noise_level)
             row["tune_s"] = time.perf_counter() - start
             start = time.perf_counter()
             est = SINDyForecaster(dt=dt, **best).fit(X_train)
@@ -525,6 +538,8 @@ def run_one(system, noise, model_name, seed, quick, data, lyapunov, rnn_params=N
             if settings["n_epochs"] is not None:
                 params["n_epochs"] = settings["n_epochs"]
             params.update(rnn_params or {})
+            if matched_noise:
+                params["observation_noise"] = noise
             est, chosen, trials = tune_rnn(X_train, params, rnn_grid, seed)
             best = next(t for t in trials if t["chosen"])
             row.update(chosen={**chosen, "tau_": est.tau_}, best_epoch=est.best_epoch_,
@@ -693,6 +708,11 @@ def main():
                              "models, each fitted at every point and the one with the "
                              "lowest validation divergence kept, e.g. "
                              "'{\"forcing_strength\": [1.0, 0.7, 0.5]}'")
+    parser.add_argument("--matched-noise", action="store_true",
+                        help="tell every model's validation the data's noise level: free "
+                             "runs get that much observation noise before they are "
+                             "compared with the noisy series (ESN and SINDy grids, and "
+                             "ChaoticRNNRegressor(observation_noise=...))")
     parser.add_argument("--json", default=None)
     parser.add_argument("--markdown", default=None,
                         help="print the markdown tables of this stored JSON and stop")
@@ -709,6 +729,8 @@ def main():
         print(f"RNN models with {args.rnn_params}")
     if args.rnn_grid:
         print(f"RNN models tuned over {args.rnn_grid} by validation divergence")
+    if args.matched_noise:
+        print("validation with matched observation noise (the data's noise level)")
     print()
     for system in args.systems:
         lam, dt = system_lyapunov(system), SYSTEMS[system]["dt"]
@@ -727,7 +749,7 @@ def main():
     rows = Parallel(n_jobs=args.n_jobs, batch_size=1, pre_dispatch="all")(
         delayed(run_one)(system, noise, model, seed, args.quick,
                          get_data(system, noise, args.quick)[:2], system_lyapunov(system),
-                         args.rnn_params, args.rnn_grid)
+                         args.rnn_params, args.rnn_grid, args.matched_noise)
         for system, noise, model, seed in jobs)
     wall_s = time.perf_counter() - start
     rows.sort(key=lambda r: (args.systems.index(r["system"]), r["noise"],
@@ -760,6 +782,7 @@ def main():
         write_json(name, {"settings": {k: v for k, v in settings.items()},
                           "quick": args.quick, "n_warmup": N_WARMUP,
                           "rnn_params": args.rnn_params, "rnn_grid": args.rnn_grid,
+                          "matched_noise": args.matched_noise,
                           "validation_fraction": VALIDATION_FRACTION, "rows": rows,
                           "summary": summary, "wall_s": wall_s}, args.json)
 

@@ -74,15 +74,19 @@ def forced_then_free(kernel_args, X_context, n_steps):
     return out
 
 
-def free_run_divergence(kernel_args, X, n_warmup, n_generated=None, reference=None):
+def free_run_divergence(kernel_args, X, n_warmup, n_generated=None, reference=None,
+                        noise=None):
     """State-space divergence of a free run after a forced warm-up on ``X[:n_warmup]``.
 
     The run is compared with ``reference`` (default: the rest of ``X``); ``n_generated``
     (default: as many rows as are left) may be longer, which lowers the sampling noise of
-    the generated side.
+    the generated side. ``noise`` (``n_generated`` rows), when given, is added to the run
+    first: observation noise matched to the data's.
     """
     n_generated = len(X) - n_warmup if n_generated is None else n_generated
     X_gen = forced_then_free(kernel_args, X[:n_warmup], n_generated)
+    if noise is not None:
+        X_gen += noise
     return state_space_divergence(X[n_warmup:] if reference is None else reference, X_gen)
 
 
@@ -313,18 +317,18 @@ def train_restart(random_state, start, shape, X, valid_starts, config, validatio
 
     ``start`` is the parameters to continue from (warm start) or None for a random
     initialisation of ``shape = (n_latent, n_features, mode)``; ``validation`` is
-    ``(X_validation, n_warmup, n_generated, reference)`` (see `free_run_divergence`) or
-    None. Returns (params, TrainingResult).
+    ``(X_validation, n_warmup, n_generated, reference, noise)`` (see
+    `free_run_divergence`) or None. Returns (params, TrainingResult).
     """
     rng = (random_state if isinstance(random_state, np.random.RandomState)
            else np.random.RandomState(random_state))
     params = init_parameters(*shape, rng) if start is None else start.copy()
     validate = None
     if validation is not None:
-        X_validation, n_warmup, n_generated, reference = validation
+        X_validation, n_warmup, n_generated, reference, noise = validation
 
         def validate(p):
             return -free_run_divergence(p.kernel_arguments(), X_validation, n_warmup,
-                                        n_generated, reference)
+                                        n_generated, reference, noise)
 
     return params, train(params, X, valid_starts, config, rng, validate)

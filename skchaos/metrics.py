@@ -421,8 +421,21 @@ def long_free_runs(simulate, X, n_warmup, n_generated, n_starts=SCORE_N_STARTS):
                            for end, n in zip(ends, lengths, strict=True) if n > 0])
 
 
+def sample_observation_noise(X_observed, level, n_samples, random_state=0):
+    """Gaussian noise of std ``level`` times each feature's std in ``X_observed``.
+
+    Added to a model's free run before it is compared with noisy observations: a clean
+    run loses to noise it rightly does not reproduce, by so much that the state-space
+    divergence stops ranking models (docs/decisions.md). A fixed ``random_state`` gives
+    every model the same noise, so their scores differ by the models alone.
+    """
+    std = np.asarray(X_observed, dtype=np.float64).std(axis=0)
+    rng = np.random.RandomState(random_state)
+    return level * std * rng.standard_normal((n_samples, len(std)))
+
+
 def make_free_run_scorer(measure="state_space_divergence", *, n_warmup=None,
-                         **measure_params):
+                         observation_noise=0.0, **measure_params):
     """Scorer for ``scoring=``: minus a long-term measure of a free run along X.
 
     The returned ``scorer(estimator, X, y=None)`` compares the rows of X after the first
@@ -440,6 +453,11 @@ def make_free_run_scorer(measure="state_space_divergence", *, n_warmup=None,
         The long-term measure.
     n_warmup : int, default=None
         Rows of teacher forcing before the free run.
+    observation_noise : float, default=0.0
+        Standard deviation of the noise in X, as a fraction of each feature's standard
+        deviation; Gaussian noise of that size (a fixed draw) is added to the free runs
+        before they are compared with X, so that noisy test data ranks models by their
+        dynamics rather than by how little noise they reproduce.
     **measure_params
         Passed to the measure.
 
@@ -464,6 +482,9 @@ def make_free_run_scorer(measure="state_space_divergence", *, n_warmup=None,
     if measure not in measures:
         raise ValueError(f"measure must be one of {sorted(measures)}, got {measure!r}.")
     function = measures[measure]
+    if not isinstance(observation_noise, Real) or not observation_noise >= 0:
+        raise ValueError("observation_noise must be a non-negative float, got "
+                         f"{observation_noise!r}.")
 
     def scorer(estimator, X, y=None):
         X = check_array(X, dtype=np.float64, ensure_min_samples=2, input_name="X")
@@ -476,6 +497,9 @@ def make_free_run_scorer(measure="state_space_divergence", *, n_warmup=None,
                                    max(n_rest, SCORE_MIN_GENERATED))
         else:
             X_gen = estimator.simulate(n_rest, X_context=X[:warmup])
+        if observation_noise > 0:
+            X_gen = X_gen + sample_observation_noise(X[warmup:], observation_noise,
+                                                     len(X_gen))
         return -function(X[warmup:], X_gen, **measure_params)
 
     return scorer

@@ -21,7 +21,12 @@ from ._training import (
     window_starts,
 )
 from .lyapunov import LyapunovSpectrum
-from .metrics import SCORE_MIN_GENERATED, long_free_runs, state_space_divergence
+from .metrics import (
+    SCORE_MIN_GENERATED,
+    long_free_runs,
+    sample_observation_noise,
+    state_space_divergence,
+)
 
 __all__ = ["ChaoticRNNRegressor"]
 
@@ -117,6 +122,15 @@ class ChaoticRNNRegressor(BaseEstimator):
         the whole series by state-space divergence, and the best-scoring parameters are
         kept. 0 trains on everything and keeps the last parameters. Blocks shorter than
         20 samples are too short to score; validation is then skipped with a warning.
+    observation_noise : float, default=0.0
+        Standard deviation of the observation noise in the data, as a fraction of each
+        feature's standard deviation (0.05 for 5% noise). Validation and :meth:`score`
+        add Gaussian noise of this size (a fixed draw) to the model's free runs before
+        comparing them with the noisy data. A model that learned the clean dynamics
+        reproduces no noise, and compared with noisy data it scores so far from it that
+        the divergence stops ranking checkpoints and models: with 5% noise on Rössler,
+        twelve fits of very different quality all validated at 3.2-3.8. Training and
+        predictions do not change. Leave it at 0 for clean data or simulations.
     warm_start : bool, default=False
         Continue from the parameters (and standardisation) of the previous fit instead
         of a random initialisation.
@@ -196,6 +210,7 @@ class ChaoticRNNRegressor(BaseEstimator):
         "teacher_noise": [Interval(Real, 0, None, closed="left")],
         "standardize": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "observation_noise": [Interval(Real, 0, None, closed="left")],
         "warm_start": ["boolean"],
         "n_init": [Interval(Integral, 1, None, closed="left")],
         "n_jobs": [Integral, None],
@@ -208,8 +223,8 @@ class ChaoticRNNRegressor(BaseEstimator):
                  sequence_length=200, batch_size=32, batches_per_epoch=10, n_epochs=1000,
                  learning_rate=2e-3, learning_rate_decay=0.1, max_grad_norm=1.0,
                  teacher_noise=0.0, standardize=True, validation_fraction=0.1,
-                 warm_start=False, n_init=1, n_jobs=None, random_state=None, verbose=0,
-                 progress_bar=False):
+                 observation_noise=0.0, warm_start=False, n_init=1, n_jobs=None,
+                 random_state=None, verbose=0, progress_bar=False):
         self.n_latent = n_latent
         self.tau = tau
         self.forcing = forcing
@@ -224,6 +239,7 @@ class ChaoticRNNRegressor(BaseEstimator):
         self.teacher_noise = teacher_noise
         self.standardize = standardize
         self.validation_fraction = validation_fraction
+        self.observation_noise = observation_noise
         self.warm_start = warm_start
         self.n_init = n_init
         self.n_jobs = n_jobs
@@ -344,8 +360,13 @@ class ChaoticRNNRegressor(BaseEstimator):
             # Both capped at 10^5 rows (the reference by striding, a view): enough for a
             # steady comparison, and cheap in time and memory for long series.
             stride = -(-len(series) // 100_000)
-            validation = (series[len(series) - n_validation:], n_warmup,
-                          min(max(len(series), 10_000), 100_000), series[::stride])
+            n_generated = min(max(len(series), 10_000), 100_000)
+            # One noise draw for the whole fit: checkpoints differ by the model alone.
+            noise = (sample_observation_noise(series[::stride], self.observation_noise,
+                                              n_generated)
+                     if self.observation_noise > 0 else None)
+            validation = (series[len(series) - n_validation:], n_warmup, n_generated,
+                          series[::stride], noise)
 
         config = TrainingConfig(
             seq_len=self.sequence_length, tau=tau, batch_size=self.batch_size,
@@ -528,7 +549,9 @@ class ChaoticRNNRegressor(BaseEstimator):
         tau = 1, which is wrong for chaotic data. For a list of trials, each trial is
         warmed up and free-run on its own (its share of the steps in proportion to its
         length) and the pooled runs are compared with the pooled trials (in GridSearchCV
-        a list of trials is split by trial, not in time).
+        a list of trials is split by trial, not in time). With ``observation_noise``, noise
+        of that size (relative to X's standard deviation per feature) is added to the runs
+        first.
 
         Parameters
         ----------
@@ -559,5 +582,10 @@ class ChaoticRNNRegressor(BaseEstimator):
         scale = max(1.0, SCORE_MIN_GENERATED / sum(n_observed))
         generated = [long_free_runs(simulate, X_std, n_warmup, int(np.ceil(scale * n)))
                      for X_std, n_warmup, n in zip(blocks, warmups, n_observed, strict=True)]
-        observed = [X_std[n:] for X_std, n in zip(blocks, warmups, strict=True)]
-        return -state_space_divergence(np.concatenate(observed), np.concatenate(generated))
+        observed = np.concatenate(
+            [X_std[n:] for X_std, n in zip(blocks, warmups, strict=True)])
+        generated = np.concatenate(generated)
+        if self.observation_noise > 0:
+            generated += sample_observation_noise(observed, self.observation_noise,
+                                                  len(generated))
+        return -state_space_divergence(observed, generated)

@@ -201,6 +201,30 @@ def test_validation_keeps_the_best_parameters(lorenz_train, small_params):
     assert score == pytest.approx(max(est.validation_scores_), rel=1e-9)
 
 
+def test_observation_noise_matches_validation_and_score_but_not_training(small_params):
+    X = make_lorenz63(4000, noise=0.05, random_state=0)
+    params = dict(small_params, n_epochs=20, validation_fraction=0.2)
+    plain = ChaoticRNNRegressor(**params).fit(X)
+    matched = ChaoticRNNRegressor(**params, observation_noise=0.05).fit(X)
+    # Training is the same; only how checkpoints are scored changes.
+    assert matched.loss_curve_ == plain.loss_curve_
+    assert np.all(np.array(matched.validation_scores_) > np.array(plain.validation_scores_))
+    # The kept parameters reproduce the best validation score, noise included.
+    from skchaos._training import free_run_divergence
+    from skchaos.metrics import make_free_run_scorer, sample_observation_noise
+
+    series = matched._transform_input(X)
+    n_generated = min(max(len(series), 10_000), 100_000)
+    noise = sample_observation_noise(series, 0.05, n_generated)
+    score = -free_run_divergence(matched._kernel_parameters(), series[-800:],
+                                 params["sequence_length"], n_generated, series, noise)
+    assert score == pytest.approx(max(matched.validation_scores_), rel=1e-9)
+    # score adds the same noise as the scorer does.
+    scorer = make_free_run_scorer(observation_noise=0.05)
+    assert matched.score(X[:1000]) == pytest.approx(scorer(matched, X[:1000]), rel=1e-12)
+    assert matched.score(X[:1000]) > plain.score(X[:1000])
+
+
 def test_without_validation_nothing_is_scored(lorenz_train, small_params):
     est = ChaoticRNNRegressor(**dict(small_params, validation_fraction=0.0)).fit(lorenz_train)
     assert est.validation_scores_ == [] and est.best_epoch_ is None
