@@ -27,6 +27,8 @@ setting is refitted on the whole training series. ChaoticRNNRegressor holds out 
 get Gaussian noise of the data's known level (the fraction ``--noise`` of each feature's
 std, one fixed draw) before the comparison with the noisy series, the criterion of
 ``ChaoticRNNRegressor(observation_noise=...)``, which the RNN rows then use.
+``--esn-input-noise`` adds a dimension to the ESN grid: Gaussian noise on the reservoir's
+training input (standardised units), the readout still fitted to the clean next row.
 
 Measures, per (system, noise, model, seed): D_stsp and D_H of a 10^5-step free run after a
 forced warm-up on the last 200 training rows, against the clean test series; the valid
@@ -53,6 +55,7 @@ ChaoticRNNRegressor fits; SINDy is deterministic and fitted once per data set.
     python benchmarks/bench_peers.py --models skchaos bptt --rnn-params '{"n_latent": 150}'
     python benchmarks/bench_peers.py --models skchaos --rnn-grid '{"tau": [10, 25, 50]}'
     python benchmarks/bench_peers.py --noise 0.05 --matched-noise
+    python benchmarks/bench_peers.py --models esn --noise 0 --esn-input-noise 0 0.01 0.05
 """
 
 import argparse
@@ -259,16 +262,22 @@ class ESNForecaster(_Standardised):
     """
 
     def __init__(self, units=500, sr=0.9, lr=0.5, input_scaling=0.5, ridge=1e-6, seed=0,
-                 washout=100):
+                 washout=100, input_noise=0.0):
         self.units, self.sr, self.lr, self.input_scaling = units, sr, lr, input_scaling
         self.ridge, self.seed, self.washout = ridge, seed, washout
+        self.input_noise = input_noise
 
     def params(self):
         return {"sr": self.sr, "lr": self.lr, "input_scaling": self.input_scaling,
-                "ridge": self.ridge}
+                "ridge": self.ridge, "input_noise": self.input_noise}
 
     def reservoir_states(self, Z):
-        """(Reservoir, states after each row of Z[:-1]) via reservoirpy."""
+        """(Reservoir, states after each row of Z[:-1]) via reservoirpy.
+
+        With ``input_noise`` the reservoir is driven by the rows plus Gaussian noise of
+        that size (standardised units) while the readout still targets the clean next
+        row: the usual regulariser of an ESN that runs on its own output.
+        """
         from reservoirpy.mat_gen import bernoulli
         from reservoirpy.nodes import Reservoir
 
@@ -276,7 +285,11 @@ class ESNForecaster(_Standardised):
                               input_scaling=self.input_scaling, input_connectivity=1.0,
                               bias=bernoulli(input_scaling=self.input_scaling),
                               seed=self.seed)
-        return reservoir, reservoir.run(Z[:-1])
+        U = Z[:-1]
+        if self.input_noise > 0:
+            rng = np.random.RandomState(self.seed)
+            U = U + self.input_noise * rng.standard_normal(U.shape)
+        return reservoir, reservoir.run(U)
 
     def set_reservoir(self, reservoir):
         W = reservoir.W
@@ -429,14 +442,16 @@ def _grid(grid):
     return combos
 
 
-def tune_esn(X, settings, seed, noise_level=0.0):
-    """Grid over (sr, lr, input_scaling); per reservoir, every ridge on one Gram matrix."""
+def tune_esn(X, settings, seed, noise_level=0.0, input_noises=(0.0,)):
+    """Grid over (sr, lr, input_scaling) and ``input_noises`` (training-input noise);
+    per reservoir, every ridge on one Gram matrix."""
     probe = ESNForecaster(units=settings["esn_units"], seed=seed)
     Z = probe._standardise(np.asarray(X, dtype=np.float64))
     n_validation = int(round(VALIDATION_FRACTION * len(Z)))
     Z_fit = Z[:len(Z) - n_validation]
     grid = dict(settings["esn_grid"])
     ridges = grid.pop("ridge")
+    grid["input_noise"] = list(input_noises)
     trials = []
     for params in _grid(grid):
         model = ESNForecaster(units=settings["esn_units"], seed=seed, **params)
@@ -501,12 +516,13 @@ def tune_rnn(X, params, grid, seed):
 
 
 def run_one(system, noise, model_name, seed, quick, data, lyapunov, rnn_params=None,
-            rnn_grid=None, matched_noise=False):
+            rnn_grid=None, matched_noise=False, esn_input_noises=(0.0,)):
     """Tune and fit one model on one data set, then measure it; returns a row.
 
     ``rnn_params`` overrides ChaoticRNNRegressor parameters of the RNN models, and
     ``rnn_grid`` (a dict of lists) tunes the skchaos row by its validation divergence.
-    ``matched_noise`` tells every model's validation the data's noise level ``noise``.
+    ``matched_noise`` tells every model's validation the data's noise level ``noise``;
+    ``esn_input_noises`` adds training-input noise levels to the ESN grid.
     """
     limits = pin_threads(1)  # in joblib's workers too
     if model_name in ("esn", "sindy"):
@@ -520,7 +536,8 @@ def run_one(system, noise, model_name, seed, quick, data, lyapunov, rnn_params=N
     start = time.perf_counter()
     try:
         if model_name == "esn":
-            best, score, trials = tune_esn(X_train, settings, seed, noise_level)
+            best, score, trials = tune_esn(X_train, settings, seed, noise_level,
+                                           esn_input_noises)
             row["tune_s"] = time.perf_counter() - start
             start = time.perf_counter()
             est = ESNForecaster(units=settings["esn_units"], seed=seed, **best).fit(X_train)
@@ -716,6 +733,10 @@ def main():
                              "runs get that much observation noise before they are "
                              "compared with the noisy series (ESN and SINDy grids, and "
                              "ChaoticRNNRegressor(observation_noise=...))")
+    parser.add_argument("--esn-input-noise", type=float, nargs="+", default=[0.0],
+                        help="training-input noise levels (standardised units) added to "
+                             "the ESN grid, e.g. 0 0.01 0.05; the readout targets the "
+                             "clean series")
     parser.add_argument("--json", default=None)
     parser.add_argument("--markdown", default=None,
                         help="print the markdown tables of this stored JSON and stop")
@@ -752,7 +773,8 @@ def main():
     rows = Parallel(n_jobs=args.n_jobs, batch_size=1, pre_dispatch="all")(
         delayed(run_one)(system, noise, model, seed, args.quick,
                          get_data(system, noise, args.quick)[:2], system_lyapunov(system),
-                         args.rnn_params, args.rnn_grid, args.matched_noise)
+                         args.rnn_params, args.rnn_grid, args.matched_noise,
+                         args.esn_input_noise)
         for system, noise, model, seed in jobs)
     wall_s = time.perf_counter() - start
     rows.sort(key=lambda r: (args.systems.index(r["system"]), r["noise"],
@@ -786,6 +808,7 @@ def main():
                           "quick": args.quick, "n_warmup": N_WARMUP,
                           "rnn_params": args.rnn_params, "rnn_grid": args.rnn_grid,
                           "matched_noise": args.matched_noise,
+                          "esn_input_noise": args.esn_input_noise,
                           "validation_fraction": VALIDATION_FRACTION, "rows": rows,
                           "summary": summary, "wall_s": wall_s}, args.json)
 
