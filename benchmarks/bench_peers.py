@@ -450,8 +450,10 @@ def _grid(grid):
 
 
 def tune_esn(X, settings, seed, noise_level=0.0, input_noises=tuple(ESN_INPUT_NOISE)):
-    """Grid over (sr, lr, input_scaling) and ``input_noises`` (training-input noise);
-    per reservoir, every ridge on one Gram matrix."""
+    """Grid over (sr, lr, input_scaling, training-input noise); every ridge per reservoir.
+
+    The ridges share one Gram matrix per reservoir, so they cost one solve each.
+    """
     probe = ESNForecaster(units=settings["esn_units"], seed=seed)
     Z = probe._standardise(np.asarray(X, dtype=np.float64))
     n_validation = int(round(VALIDATION_FRACTION * len(Z)))
@@ -744,7 +746,7 @@ def main():
                         default=ESN_INPUT_NOISE,
                         help="training-input noise levels of the ESN grid (standardised "
                              "units; the readout targets the clean series); 0 alone is "
-                             "the grid of the main table's runs"),
+                             "the grid of the main table's runs")
     parser.add_argument("--json", default=None)
     parser.add_argument("--markdown", default=None,
                         help="print the markdown tables of this stored JSON and stop")
