@@ -192,12 +192,13 @@ def test_validation_keeps_the_best_parameters(lorenz_train, small_params):
     assert est.best_epoch_ == int(np.argmax(est.validation_scores_))
     # The kept parameters reproduce the best validation score.
     from skchaos._training import free_run_divergence
+    from skchaos.regressor import validation_run_length
 
     series = est._transform_input(lorenz_train)
     block = series[-800:]
     n_warmup = min(params["sequence_length"], len(block) // 2)
     score = -free_run_divergence(est._kernel_parameters(), block, n_warmup,
-                                 min(max(len(series), 10_000), 100_000), series)
+                                 validation_run_length(len(series)), series)
     assert score == pytest.approx(max(est.validation_scores_), rel=1e-9)
 
 
@@ -212,9 +213,10 @@ def test_observation_noise_matches_validation_and_score_but_not_training(small_p
     # The kept parameters reproduce the best validation score, noise included.
     from skchaos._training import free_run_divergence
     from skchaos.metrics import make_free_run_scorer, sample_observation_noise
+    from skchaos.regressor import validation_run_length
 
     series = matched._transform_input(X)
-    n_generated = min(max(len(series), 10_000), 100_000)
+    n_generated = validation_run_length(len(series))
     noise = sample_observation_noise(series, 0.05, n_generated)
     score = -free_run_divergence(matched._kernel_parameters(), series[-800:],
                                  params["sequence_length"], n_generated, series, noise)
