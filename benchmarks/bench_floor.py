@@ -9,6 +9,12 @@ seeds 102, 103, ...; seed 102 is the peers' reference row) against the peers' te
 median and range. A model whose median lies inside that range is as close to the data as
 the measure can tell: models there are tied. No model is trained; a run takes seconds.
 
+A second table is the floor of ChaoticRNNRegressor's validation divergence on the same
+data: the same true trajectories, cut to the lengths of a validation free run (10^4, 3x10^4,
+10^5 steps), scored against the peers' 3x10^4-row training series, the validation's
+reference. It shows how long a run must be before the divergence can tell good
+checkpoints apart (`validation_run_length`).
+
     python benchmarks/bench_floor.py --json results/floor.json
 """
 
@@ -27,6 +33,7 @@ from skchaos.metrics import power_spectrum_distance, state_space_divergence  # n
 
 FLOWS = {"lorenz63": Lorenz63, "rossler": Rossler}
 FIRST_SEED = 102  # the peers' reference trajectory (bench_reconstruction's data functions)
+VALIDATION_LENGTHS = (10_000, 30_000, 100_000)
 
 
 def floor_rows(system, n_trajectories):
@@ -39,6 +46,21 @@ def floor_rows(system, n_trajectories):
         rows.append({"system": system, "seed": seed,
                      "D_stsp": state_space_divergence(X_test, X_true),
                      "D_H": power_spectrum_distance(X_test, X_true)})
+    return rows
+
+
+def validation_floor_rows(system, n_trajectories, lengths=VALIDATION_LENGTHS):
+    """The true system against the training series, per free-run length: median, range."""
+    X_train = get_data(system, 0.0, False)[0]
+    flow = FLOWS[system]()
+    trajectories = [flow.generate(max(lengths), dt=SYSTEMS[system]["dt"], random_state=seed)
+                    for seed in range(FIRST_SEED, FIRST_SEED + n_trajectories)]
+    rows = []
+    for length in lengths:
+        values = [state_space_divergence(X_train, X[:length]) for X in trajectories]
+        rows.append({"system": system, "n_generated": length, "n_reference": len(X_train),
+                     "D_stsp_median": statistics.median(values),
+                     "D_stsp_min": min(values), "D_stsp_max": max(values)})
     return rows
 
 
@@ -61,20 +83,25 @@ def main():
     record = machine_record()
     print(f"{record['cpu']}; {record['n_cpus']} cpus\n")
     start = time.perf_counter()
-    rows, summaries = [], []
+    rows, summaries, validation = [], [], []
     for system in args.systems:
         mine = floor_rows(system, args.n_trajectories)
         rows += mine
         summaries.append(summary_row(system, mine))
+        validation += validation_floor_rows(system, args.n_trajectories)
     wall_s = time.perf_counter() - start
     print_table(rows, ["system", "seed", "D_stsp", "D_H"])
     print()
     print_table(summaries, ["system", "seed", "D_stsp_median", "D_stsp_min", "D_stsp_max",
                             "D_H_median", "D_H_min", "D_H_max"])
+    print("\nValidation divergence of the true system against the training series:")
+    print_table(validation, ["system", "n_generated", "n_reference", "D_stsp_median",
+                             "D_stsp_min", "D_stsp_max"])
     print(f"\nwall time {wall_s:.0f} s")
     if args.json:
         write_json("floor", {"n_test": FULL["n_test"], "rows": rows,
-                             "summary": summaries, "wall_s": wall_s}, args.json)
+                             "summary": summaries, "validation_floor": validation,
+                             "wall_s": wall_s}, args.json)
 
 
 if __name__ == "__main__":
