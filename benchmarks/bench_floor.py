@@ -36,28 +36,28 @@ FIRST_SEED = 102  # the peers' reference trajectory (bench_reconstruction's data
 VALIDATION_LENGTHS = (10_000, 30_000, 100_000)
 
 
-def floor_rows(system, n_trajectories):
+def true_trajectories(system, n_trajectories):
+    """The true system's trajectories, seeds FIRST_SEED.., as long as the test series."""
+    flow = FLOWS[system]()
+    return {seed: flow.generate(FULL["n_test"], dt=SYSTEMS[system]["dt"], random_state=seed)
+            for seed in range(FIRST_SEED, FIRST_SEED + n_trajectories)}
+
+
+def floor_rows(system, trajectories):
     """One row per true trajectory: its D_stsp and D_H against the peers' test series."""
     X_test = get_data(system, 0.0, False)[1]
-    flow = FLOWS[system]()
-    rows = []
-    for seed in range(FIRST_SEED, FIRST_SEED + n_trajectories):
-        X_true = flow.generate(FULL["n_test"], dt=SYSTEMS[system]["dt"], random_state=seed)
-        rows.append({"system": system, "seed": seed,
-                     "D_stsp": state_space_divergence(X_test, X_true),
-                     "D_H": power_spectrum_distance(X_test, X_true)})
-    return rows
+    return [{"system": system, "seed": seed,
+             "D_stsp": state_space_divergence(X_test, X_true),
+             "D_H": power_spectrum_distance(X_test, X_true)}
+            for seed, X_true in trajectories.items()]
 
 
-def validation_floor_rows(system, n_trajectories, lengths=VALIDATION_LENGTHS):
+def validation_floor_rows(system, trajectories, lengths=VALIDATION_LENGTHS):
     """The true system against the training series, per free-run length: median, range."""
     X_train = get_data(system, 0.0, False)[0]
-    flow = FLOWS[system]()
-    trajectories = [flow.generate(max(lengths), dt=SYSTEMS[system]["dt"], random_state=seed)
-                    for seed in range(FIRST_SEED, FIRST_SEED + n_trajectories)]
     rows = []
     for length in lengths:
-        values = [state_space_divergence(X_train, X[:length]) for X in trajectories]
+        values = [state_space_divergence(X_train, X[:length]) for X in trajectories.values()]
         rows.append({"system": system, "n_generated": length, "n_reference": len(X_train),
                      "D_stsp_median": statistics.median(values),
                      "D_stsp_min": min(values), "D_stsp_max": max(values)})
@@ -85,10 +85,11 @@ def main():
     start = time.perf_counter()
     rows, summaries, validation = [], [], []
     for system in args.systems:
-        mine = floor_rows(system, args.n_trajectories)
+        trajectories = true_trajectories(system, args.n_trajectories)
+        mine = floor_rows(system, trajectories)
         rows += mine
         summaries.append(summary_row(system, mine))
-        validation += validation_floor_rows(system, args.n_trajectories)
+        validation += validation_floor_rows(system, trajectories)
     wall_s = time.perf_counter() - start
     print_table(rows, ["system", "seed", "D_stsp", "D_H"])
     print()
