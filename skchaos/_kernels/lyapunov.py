@@ -13,8 +13,8 @@ evenly spaced QR steps, for convergence plots.
 """
 
 import numpy as np
-from numba import njit
 
+from ._jit import kernel
 from .plrnn import _step as _plrnn_step
 from .systems import (
     integrate_flow,
@@ -30,7 +30,7 @@ from .systems import (
 _LAPACK_MIN_ENTRIES = 256
 
 
-@njit(cache=True)
+@kernel
 def orthonormalise(F, log_r):
     """In place: orthonormalise the rows of F in order; log_r[j] <- log |R_jj|."""
     k, n = F.shape
@@ -43,7 +43,7 @@ def orthonormalise(F, log_r):
         _gram_schmidt(F, log_r)
 
 
-@njit(cache=True)
+@kernel
 def _gram_schmidt(F, log_r):
     """Modified Gram-Schmidt over the rows of F, with a second pass ("twice is enough").
 
@@ -70,7 +70,7 @@ def _gram_schmidt(F, log_r):
             v[i] /= norm
 
 
-@njit(cache=True)
+@kernel
 def _qr_step(F, log_r, log_sums, qr_done, n_qr, running, steps_done, time_per_step):
     """Re-orthonormalise, accumulate, and record the running estimate when due."""
     orthonormalise(F, log_r)
@@ -85,7 +85,7 @@ def _qr_step(F, log_r, log_sums, qr_done, n_qr, running, steps_done, time_per_st
                 running[row, j] = log_sums[j] / (steps_done * time_per_step)
 
 
-@njit(cache=True)
+@kernel
 def plrnn_spectrum(a, W, h, z0, n_transient, n_steps, qr_interval, F, running):
     """Exponents per step of the PLRNN along its free-run orbit from ``z0``.
 
@@ -121,7 +121,7 @@ def plrnn_spectrum(a, W, h, z0, n_transient, n_steps, qr_interval, F, running):
     return log_sums / (n_qr * qr_interval), z
 
 
-@njit(cache=True)
+@kernel
 def map_spectrum(system, params, x0, n_transient, n_steps, qr_interval, F, running):
     """Exponents per iteration of a benchmark map along its orbit from ``x0``."""
     k, n = F.shape
@@ -147,7 +147,7 @@ def map_spectrum(system, params, x0, n_transient, n_steps, qr_interval, F, runni
     return log_sums / (n_qr * qr_interval), x
 
 
-@njit(cache=True)
+@kernel
 def _variational_field(system, params, x, F, J, dx, dF):
     """dx/dt = f(x) and, for the frame in the rows of F, dF/dt = F Df(x)^T."""
     vector_field(system, params, x, dx)
@@ -155,7 +155,7 @@ def _variational_field(system, params, x, F, J, dx, dF):
     np.dot(F, J.T, dF)
 
 
-@njit(cache=True)
+@kernel
 def flow_spectrum(system, params, x0, dt, n_substeps, n_transient, n_steps, qr_interval,
                   F, running):
     """Exponents per time unit of a benchmark flow, from its variational equations.
@@ -186,7 +186,7 @@ def flow_spectrum(system, params, x0, dt, n_substeps, n_transient, n_steps, qr_i
     return log_sums / (n_qr * qr_interval * dt), x
 
 
-@njit(cache=True)
+@kernel
 def _rk4_variational(system, params, x, F, h, J, kx, kF, x_stage, F_stage):
     """One RK4 step of (x, F) in place."""
     k, n = F.shape
@@ -207,7 +207,7 @@ def _rk4_variational(system, params, x, F, h, J, kx, kF, x_stage, F_stage):
                                   + kF[3, r, i])
 
 
-@njit(cache=True)
+@kernel
 def jacobian_sequence_spectrum(jacobians, qr_interval, F, running):
     """Exponents per step of the product of a given sequence of Jacobians (n_steps, n, n)."""
     n_steps = jacobians.shape[0]
@@ -225,7 +225,7 @@ def jacobian_sequence_spectrum(jacobians, qr_interval, F, running):
     return log_sums / (n_qr * qr_interval)
 
 
-@njit(cache=True)
+@kernel
 def local_linear_jacobians(X, neighbours, next_offset, ridge, out):
     """Least-squares Jacobians of the one-step map at each row of ``X`` from neighbours.
 

@@ -13,13 +13,14 @@ Nothing here imports scikit-learn.
 """
 
 import numpy as np
-from numba import njit
+
+from ._jit import kernel
 
 IDENTITY_FORCING = 0
 PINV_FORCING = 1
 
 
-@njit(cache=True)
+@kernel
 def _force(mode, P, x, z):
     """Overwrite the latent state ``z`` in place from the observation ``x``."""
     n_features = x.shape[0]
@@ -35,7 +36,7 @@ def _force(mode, P, x, z):
             z[i] = acc
 
 
-@njit(cache=True)
+@kernel
 def _force_partially(mode, P, x, alpha, z, work):
     """Move the forced units of ``z`` a fraction ``alpha`` of the way to the teacher.
 
@@ -47,7 +48,7 @@ def _force_partially(mode, P, x, alpha, z, work):
         z[i] = (1.0 - alpha) * z[i] + alpha * work[i]
 
 
-@njit(cache=True)
+@kernel
 def _observe(mode, B, z, out):
     """Write x_hat = obs(z) into ``out``."""
     n_features = out.shape[0]
@@ -63,7 +64,7 @@ def _observe(mode, B, z, out):
             out[i] = acc
 
 
-@njit(cache=True)
+@kernel
 def _step(a, WT, h, z, out):
     """One PLRNN step for a single state, given W transposed.
 
@@ -80,7 +81,7 @@ def _step(a, WT, h, z, out):
                 out[i] += WT[j, i] * zj
 
 
-@njit(cache=True)
+@kernel
 def free_run(mode, a, W, h, B, z0, out):
     """Free-run ``out.shape[0]`` steps from ``z0``; write observations into ``out``.
 
@@ -97,7 +98,7 @@ def free_run(mode, a, W, h, B, z0, out):
     return z
 
 
-@njit(cache=True)
+@kernel
 def forced_pass(mode, a, W, h, P, X, z_init):
     """Teacher-force every step along ``X``; return the state after the last row.
 
@@ -116,7 +117,7 @@ def forced_pass(mode, a, W, h, P, X, z_init):
     return z
 
 
-@njit(cache=True)
+@kernel
 def one_step_map(mode, a, W, h, B, P, X, out):
     """Map each row x_t independently to x_hat_{t+1} (unforced units start at zero)."""
     n_latent = a.shape[0]
@@ -130,13 +131,13 @@ def one_step_map(mode, a, W, h, B, P, X, out):
         _observe(mode, B, z_next, out[t])
 
 
-@njit(cache=True)
+@kernel
 def _is_forcing_step(t, tau, seq_len):
     # Forcing at the window's last step would affect nothing, so it is skipped.
     return tau > 0 and t > 0 and t % tau == 0 and t < seq_len
 
 
-@njit(cache=True)
+@kernel
 def forward_backward(mode, a, W, h, B, P, X, starts, seq_len, tau, alpha, noise,
                      Z, Z_forced, targets, R, Delta, grad_a, grad_W, grad_h, grad_B):
     """Loss and gradient of one minibatch of windows under sparse teacher forcing.

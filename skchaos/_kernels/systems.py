@@ -5,7 +5,8 @@ kernel compiles once for all systems. Nothing here imports scikit-learn.
 """
 
 import numpy as np
-from numba import njit
+
+from ._jit import kernel
 
 LORENZ63 = 0
 ROSSLER = 1
@@ -14,7 +15,7 @@ HENON = 3
 LOGISTIC = 4
 
 
-@njit(cache=True)
+@kernel
 def vector_field(system, params, x, out):
     """dx/dt of a flow, written into ``out``."""
     if system == LORENZ63:
@@ -36,7 +37,7 @@ def vector_field(system, params, x, out):
         raise ValueError("unknown flow")
 
 
-@njit(cache=True)
+@kernel
 def vector_field_jacobian(system, params, x, J):
     """Jacobian of the vector field at ``x``, written into ``J``."""
     J[:, :] = 0.0
@@ -69,7 +70,7 @@ def vector_field_jacobian(system, params, x, J):
         raise ValueError("unknown flow")
 
 
-@njit(cache=True)
+@kernel
 def map_step(system, params, x, out):
     """One iteration of a map, written into ``out``."""
     if system == HENON:
@@ -83,7 +84,7 @@ def map_step(system, params, x, out):
         raise ValueError("unknown map")
 
 
-@njit(cache=True)
+@kernel
 def map_jacobian(system, params, x, J):
     """Jacobian of a map at ``x``, written into ``J``."""
     J[:, :] = 0.0
@@ -99,7 +100,7 @@ def map_jacobian(system, params, x, J):
         raise ValueError("unknown map")
 
 
-@njit(cache=True)
+@kernel
 def _rk4_step(system, params, x, dt, k1, k2, k3, k4, tmp, out):
     vector_field(system, params, x, k1)
     for i in range(x.shape[0]):
@@ -115,7 +116,7 @@ def _rk4_step(system, params, x, dt, k1, k2, k3, k4, tmp, out):
         out[i] = x[i] + dt / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
 
 
-@njit(cache=True)
+@kernel
 def integrate_flow(system, params, x0, dt, n_substeps, out):
     """Classical RK4; ``out[k]`` is the state at time k * dt (``out[0] = x0``).
 
@@ -138,7 +139,7 @@ def integrate_flow(system, params, x0, dt, n_substeps, out):
         out[t] = x
 
 
-@njit(cache=True)
+@kernel
 def iterate_map(system, params, x0, out):
     """Orbit of a map; ``out[0] = x0``."""
     out[0] = x0
