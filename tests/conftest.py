@@ -1,7 +1,10 @@
 """Shared fixtures: the numba kernels compile once per session, before any test is timed."""
 
+import os
+
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, settings
 
 from skchaos import ChaoticRNNRegressor
 from skchaos.datasets import make_henon, make_lorenz63
@@ -37,3 +40,12 @@ def small_params():
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+# Property-based tests: a few dozen examples per test in the fast suite; the "slow" profile
+# (HYPOTHESIS_PROFILE=slow, as in CI's slow run) explores ten times as many.
+settings.register_profile("default", max_examples=25, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("slow", max_examples=250, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
