@@ -68,6 +68,9 @@ class PLRNNParameters:
 def forced_then_free(kernel_args, X_context, n_steps):
     """Teacher-force along ``X_context`` (every row), then free-run ``n_steps``."""
     mode, a, W, h, B, P = kernel_args
+    if X_context.ndim != 2 or X_context.shape[1] != B.shape[0] or len(X_context) == 0:
+        raise ValueError(f"A context of shape {X_context.shape} cannot force a model of "
+                         f"{B.shape[0]} observed features.")
     z0 = forced_pass(mode, a, W, h, P, X_context, np.zeros(len(a)))
     out = np.empty((n_steps, B.shape[0]))
     free_run(mode, a, W, h, B, z0, out)
@@ -171,7 +174,7 @@ class MinibatchGradient:
         return loss, self.grad
 
 
-def _divergence_message(epoch, config):
+def _divergence_message(epoch, config, what="the loss or the parameters became non-finite"):
     hints = [f"lower learning_rate (now {config.learning_rate:g})"]
     if config.max_grad_norm is None:
         hints.append("set max_grad_norm (e.g. 1.0)")
@@ -179,8 +182,8 @@ def _divergence_message(epoch, config):
         hints.append("force the state with a finite tau near the predictability time")
     else:
         hints.append(f"use a smaller tau (now {config.tau})")
-    return (f"Training diverged in epoch {epoch + 1}: the loss or the parameters became "
-            f"non-finite. Try to {', or '.join(hints)}. No parameters were kept.")
+    return (f"Training diverged in epoch {epoch + 1}: {what}. Try to "
+            f"{', or '.join(hints)}. No parameters were kept.")
 
 
 @dataclass
@@ -209,6 +212,11 @@ class TrainingResult:
     best_epoch: int | None = None
 
 
+# A minibatch loss this many times the first one means training has run away. Forced fits
+# stay within 2x of it; plain BPTT spiked to 4.7e8x and recovered; learning rates of 1 and
+# 10 ran on to 1e78x-1e143x (benchmarks/study_loss_explosion.py, docs/decisions.md).
+LOSS_EXPLOSION_FACTOR = 1e16
+
 # |a_i| < 1 keeps a unit without recurrent input from running away on its own: the
 # failure mode of unconstrained training, where one diagonal entry of A grew above 1.
 A_BOUND = 0.999
@@ -226,7 +234,8 @@ def train(params, X, valid_starts, config, rng, validate=None):
     Raises
     ------
     TrainingDivergedError
-        When the loss, the gradient or the parameters become non-finite.
+        When the loss, the gradient or the parameters become non-finite, or a minibatch
+        loss exceeds ``LOSS_EXPLOSION_FACTOR`` times the first one.
     """
     # The kernels' matrix products are small: a multi-threaded BLAS only adds overhead
     # (measured: one thread runs an epoch twice as fast on 2 cores), and a parallel search
@@ -256,6 +265,7 @@ def _train(params, X, valid_starts, config, rng, validate, bar):
     optimiser = Adam(params.size, config.learning_rate)
     result = TrainingResult()
     best_theta, best_score = None, -np.inf
+    initial_loss = None
     n_epochs = config.n_epochs
     report_every = max(1, n_epochs // 10) if config.verbose == 1 else 1
     t_start = time.perf_counter()
@@ -272,6 +282,12 @@ def _train(params, X, valid_starts, config, rng, validate, bar):
             loss, grad = gradient(starts[batch], noise)
             if not (np.isfinite(loss) and np.all(np.isfinite(grad))):
                 raise TrainingDivergedError(_divergence_message(epoch, config))
+            if initial_loss is None:
+                initial_loss = loss
+            elif initial_loss > 0 and loss > LOSS_EXPLOSION_FACTOR * initial_loss:
+                raise TrainingDivergedError(_divergence_message(
+                    epoch, config, f"the minibatch loss grew from {initial_loss:.3g} to "
+                    f"{loss:.3g}"))
             if config.max_grad_norm is not None:
                 norm = np.linalg.norm(grad)
                 if norm > config.max_grad_norm:

@@ -1,5 +1,6 @@
 """ChaoticRNNRegressor: a piecewise-linear RNN trained by BPTT with sparse teacher forcing."""
 
+import os
 import warnings
 from numbers import Integral, Real
 
@@ -10,6 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._atomic_fit import atomic_fit
 from ._kernels.plrnn import forced_pass, free_run, one_step_map
 from ._training import (
     FORCING_MODES,
@@ -29,6 +31,16 @@ from .metrics import (
 )
 
 __all__ = ["ChaoticRNNRegressor"]
+
+# Steps per training window under sequence_length="auto", when the data hold them.
+DEFAULT_SEQUENCE_LENGTH = 200
+# Below this many samples a fit warns that the series is short (user guide: "Real data").
+SHORT_SERIES = 2000
+# Without standardisation, larger values overflow float64 when squared in the loss.
+UNSTANDARDISED_MAX = 1e150
+# fit runs inside two decorators (atomic_fit, _fit_context): a warning from fit's own body
+# names the user's call at this stack level.
+_FIT_STACKLEVEL = 4
 
 
 def validation_run_length(n_samples):
@@ -56,8 +68,74 @@ def _check_n_steps(n_steps):
     return int(n_steps)
 
 
-def _is_list_of_trials(X):
-    return isinstance(X, (list, tuple)) and len(X) > 0 and np.ndim(X[0]) == 2
+def _as_trials(X):
+    """X as a list of trials: a list or tuple of 2-D arrays, else one array.
+
+    A list of nested Python lists is one array (rows), as everywhere in scikit-learn. A list
+    of array objects (NumPy arrays, pandas objects) is a list of trials, and each must be
+    2-D: a list of 1-D arrays could be univariate trials or the rows of one matrix, so it
+    is refused rather than guessed.
+    """
+    if not isinstance(X, (list, tuple)):
+        return [X]
+    if len(X) == 0:
+        raise ValueError("X is an empty list: pass an array of shape (n_samples, "
+                         "n_features), or a non-empty list of such arrays (one per trial).")
+    if not any(hasattr(trial, "shape") for trial in X):
+        return [X]
+    for i, trial in enumerate(X):
+        if np.ndim(trial) != 2:
+            raise ValueError(
+                f"X is a list of {len(X)} arrays, read as independent trials, but trial "
+                f"{i} has {np.ndim(trial)} dimension(s); every trial must be 2-D, of shape "
+                "(n_samples, n_features). For univariate trials, reshape each with "
+                "x.reshape(-1, 1); for one series, pass one 2-D array.")
+    return list(X)
+
+
+def _available_memory():
+    """Bytes of memory available to a new allocation, or None where it cannot be read."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _check_run_fits_in_memory(n_steps, n_features):
+    """Refuse a free run whose output cannot be allocated, before computing any of it."""
+    # The float64 output, plus the row-finiteness mask computed on it.
+    needed = n_steps * n_features * 9 + n_steps
+    available = _available_memory()
+    if available is not None and needed > available:
+        raise ValueError(
+            f"A free run of {n_steps} steps needs {needed / 2**30:.1f} GiB for its output "
+            f"({n_steps} x {n_features} float64), but {available / 2**30:.1f} GiB are "
+            "available; ask for fewer steps.")
+
+
+def _standardisation(series):
+    """Per-feature mean and scale of ``series``, computed without overflow.
+
+    The series is divided by a power of two at most its largest magnitude first, which is
+    exact: ordinary data get bit for bit the mean and standard deviation of the direct
+    formula, and data up to the largest float64 get finite ones.
+    """
+    peak = np.max(np.abs(series), axis=0)
+    exponent = np.frexp(np.where(peak > 0, peak, 1.0))[1]
+    power = np.ldexp(1.0, exponent - 1)  # scaled values within [-1, 1]; 2^1024 overflows
+    scaled = series / power
+    mean = scaled.mean(axis=0)
+    scaled -= mean
+    scale = np.sqrt(np.einsum("ij,ij->j", scaled, scaled) / len(scaled))
+    scale[scale == 0] = 1.0 / power[scale == 0]  # a constant feature keeps unit scale
+    return mean * power, scale * power
 
 
 class ChaoticRNNRegressor(BaseEstimator):
@@ -100,10 +178,12 @@ class ChaoticRNNRegressor(BaseEstimator):
         reset states, and a fraction ``1 - forcing_strength`` of the gradient runs on across
         forcing points; with ``tau=1`` this is generalised teacher forcing (Hess et al.,
         ICML 2023). Each window starts fully forced; no effect when ``tau`` is None.
-    sequence_length : int, default=200
+    sequence_length : int or "auto", default="auto"
         Predicted steps per training window; the data must hold at least
         ``sequence_length + 1`` samples (per trial). Several forcing intervals per window
-        let one window train the map from several forced starts.
+        let one window train the map from several forced starts. ``"auto"`` uses 200
+        steps, or, with a warning, fewer where the shortest trial (after the validation
+        block) is too short for 200; the value used is ``sequence_length_``.
     batch_size : int, default=32
         Windows per minibatch.
     batches_per_epoch : int, default=10
@@ -176,6 +256,8 @@ class ChaoticRNNRegressor(BaseEstimator):
         ``predict(n_steps)`` starts from it.
     tau_ : int or None
         Forcing interval used.
+    sequence_length_ : int
+        Steps per training window used.
     lyapunov_ : LyapunovSpectrum
         With ``tau="auto"``: the spectrum estimated from the training data (in
         standardised units, per step) that set ``tau_``.
@@ -213,7 +295,8 @@ class ChaoticRNNRegressor(BaseEstimator):
         "tau": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "forcing": [StrOptions(set(FORCING_MODES))],
         "forcing_strength": [Interval(Real, 0, 1, closed="right")],
-        "sequence_length": [Interval(Integral, 1, None, closed="left")],
+        "sequence_length": [Interval(Integral, 1, None, closed="left"),
+                            StrOptions({"auto"})],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "batches_per_epoch": [Interval(Integral, 1, None, closed="left")],
         "n_epochs": [Interval(Integral, 1, None, closed="left")],
@@ -233,7 +316,7 @@ class ChaoticRNNRegressor(BaseEstimator):
     }
 
     def __init__(self, n_latent=80, tau=30, forcing="pinv", forcing_strength=1.0,
-                 sequence_length=200, batch_size=32, batches_per_epoch=10, n_epochs=1000,
+                 sequence_length="auto", batch_size=32, batches_per_epoch=10, n_epochs=1000,
                  learning_rate=2e-3, learning_rate_decay=0.1, max_grad_norm=1.0,
                  teacher_noise=0.0, standardize=True, validation_fraction=0.1,
                  observation_noise=0.0, warm_start=False, n_init=1, n_jobs=None,
@@ -274,33 +357,67 @@ class ChaoticRNNRegressor(BaseEstimator):
     # ----------------------------------------------------------------- input handling
     def _validate_trials(self, X, reset=True):
         """Validate X (array, DataFrame or list of trials) into float64 C arrays."""
-        trials = list(X) if _is_list_of_trials(X) else [X]
-        checked = []
-        for i, trial in enumerate(trials):
-            checked.append(validate_data(
-                self, trial, reset=reset and i == 0, dtype=np.float64, order="C",
-                ensure_min_samples=2))
-        needed = self.sequence_length + 1
-        for i, trial in enumerate(checked):
-            if len(trial) < needed:
-                where = f"Trial {i} of X" if len(checked) > 1 else "X"
+        return [validate_data(self, trial, reset=reset and i == 0, dtype=np.float64,
+                              order="C", ensure_min_samples=2)
+                for i, trial in enumerate(_as_trials(X))]
+
+    def _window_length(self, trial_lengths, n_validation):
+        """Steps per training window: ``sequence_length``, checked against the data, or
+        under "auto" the longest window up to 200 that every trial can hold."""
+        train_lengths = list(trial_lengths)
+        train_lengths[-1] -= n_validation
+        if self.sequence_length != "auto":
+            needed = self.sequence_length + 1
+            for i, length in enumerate(trial_lengths):
+                if length < needed:
+                    where = f"Trial {i} of X" if len(trial_lengths) > 1 else "X"
+                    raise ValueError(
+                        f"{where} has {length} samples, but sequence_length="
+                        f"{self.sequence_length} needs at least {needed}; use a shorter "
+                        "sequence_length or more data.")
+            if train_lengths[-1] < needed:
                 raise ValueError(
-                    f"{where} has {len(trial)} samples, but sequence_length="
-                    f"{self.sequence_length} needs at least {needed}; use a shorter "
-                    "sequence_length or more data.")
-        return checked
+                    f"After holding out validation_fraction={self.validation_fraction} "
+                    f"({n_validation} samples), the last trial keeps {train_lengths[-1]} "
+                    f"samples, fewer than sequence_length + 1 = {needed}; lower "
+                    "validation_fraction or sequence_length.")
+            return self.sequence_length
+        shortest = min(train_lengths)
+        if shortest < 2:
+            raise ValueError(
+                f"A trial of X leaves {shortest} sample(s) for training; a window needs "
+                "at least 2.")
+        if shortest > DEFAULT_SEQUENCE_LENGTH:
+            return DEFAULT_SEQUENCE_LENGTH
+        warnings.warn(
+            f"sequence_length='auto': training windows of {shortest - 1} steps instead of "
+            f"{DEFAULT_SEQUENCE_LENGTH}, because the shortest trial leaves {shortest} "
+            "samples for training.", UserWarning, stacklevel=_FIT_STACKLEVEL + 1)
+        return shortest - 1
 
     def _transform_input(self, X):
-        return (X - self.data_mean_) / self.data_scale_
+        with np.errstate(over="ignore", invalid="ignore"):
+            X_std = (X - self.data_mean_) / self.data_scale_
+        if not np.isfinite(X_std).all():
+            raise ValueError(
+                "X holds values so large that their standardised form overflows float64 "
+                f"(largest magnitude {np.max(np.abs(X)):.3g}, data_scale_ "
+                f"{np.min(self.data_scale_):.3g}); rescale X.")
+        return X_std
 
     def _inverse_transform_output(self, X):
-        return X * self.data_scale_ + self.data_mean_
+        """In place: a long free run is never held twice."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            X *= self.data_scale_
+            X += self.data_mean_
+        return X
 
     def _validate_X(self, X):
         X = validate_data(self, X, reset=False, dtype=np.float64, order="C")
         return np.ascontiguousarray(self._transform_input(X))
 
     # ------------------------------------------------------------------------- fitting
+    @atomic_fit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Learn the dynamics of X.
@@ -322,6 +439,11 @@ class ChaoticRNNRegressor(BaseEstimator):
         ------
         skchaos.exceptions.TrainingDivergedError
             When training diverges; the message says which setting to change.
+
+        Notes
+        -----
+        A fit that raises (bad input, divergence, an interrupt) leaves the estimator as it
+        was before the call.
         """
         warm = self.warm_start and self.__sklearn_is_fitted__()
         trials = self._validate_trials(X, reset=not warm)
@@ -330,15 +452,25 @@ class ChaoticRNNRegressor(BaseEstimator):
             raise ValueError(
                 f"n_latent={self.n_latent} is smaller than the number of features "
                 f"({n_features}); the latent space must hold the observations.")
+        lengths = [len(t) for t in trials]
+        n_validation = self._validation_size(lengths[-1])
+        seq_len = self._window_length(lengths, n_validation)
+        if sum(lengths) < SHORT_SERIES:
+            warnings.warn(
+                f"X has {sum(lengths)} samples. Fewer than about {SHORT_SERIES} rarely "
+                "show a chaotic attractor often enough to learn it: expect a free run "
+                "that reproduces the data only roughly, and validation and score figures "
+                "with a large sampling error (user guide: 'Real data').", UserWarning,
+                stacklevel=_FIT_STACKLEVEL)
         if self.tau == "auto":
-            tau = self._tau_from_spectrum(trials)
+            tau = self._tau_from_spectrum(trials, seq_len)
         else:
             tau = 0 if self.tau is None else int(self.tau)
-        if tau >= self.sequence_length and self.tau != "auto":
+        if tau >= seq_len and self.tau != "auto":
             warnings.warn(
-                f"tau={tau} >= sequence_length={self.sequence_length}: no forcing happens "
-                "inside a window, so this trains by plain BPTT (as tau=None).", UserWarning,
-                stacklevel=2)
+                f"tau={tau} >= sequence_length={seq_len}: no forcing happens inside a "
+                "window, so this trains by plain BPTT (as tau=None).", UserWarning,
+                stacklevel=_FIT_STACKLEVEL)
         rng = check_random_state(self.random_state)
         mode = FORCING_MODES[self.forcing]
 
@@ -349,24 +481,30 @@ class ChaoticRNNRegressor(BaseEstimator):
         if warm:
             mean, scale = self.data_mean_, self.data_scale_
             start = self._warm_start_parameters(mode, n_features)
-            series -= mean
+        elif self.standardize:
+            mean, scale = _standardisation(series)
         else:
-            if self.standardize:
-                mean = series.mean(axis=0)
-                series -= mean
-                scale = np.sqrt(np.einsum("ij,ij->j", series, series) / len(series))
-                scale[scale == 0] = 1.0
-            else:
-                mean, scale = np.zeros(n_features), np.ones(n_features)
-        series /= scale
+            largest = float(np.max(np.abs(series)))
+            if largest > UNSTANDARDISED_MAX:
+                raise ValueError(
+                    f"X holds values up to {largest:.3g}: with standardize=False their "
+                    "squared errors overflow float64 in training. Use standardize=True "
+                    "or rescale X.")
+            mean, scale = np.zeros(n_features), np.ones(n_features)
+        with np.errstate(over="ignore", invalid="ignore"):
+            series -= mean
+            series /= scale
+        if not np.isfinite(series).all():
+            raise ValueError(
+                "X spans so wide a range that its standardised form overflows float64 "
+                f"(largest magnitude {max(np.max(np.abs(t)) for t in trials):.3g}); "
+                "rescale X.")
 
-        lengths = [len(t) for t in trials]
-        n_validation = self._validation_size(lengths[-1])
         lengths[-1] -= n_validation
         train_series = series[:len(series) - n_validation]
         validation = None
         if n_validation:
-            n_warmup = min(self.sequence_length, n_validation // 2)
+            n_warmup = min(seq_len, n_validation // 2)
             # The free run starts from held-out data, but its occupation of state space is
             # compared with the whole series: a held-out block of a few thousand samples
             # is too noisy a reference to pick checkpoints by (docs/decisions.md).
@@ -382,7 +520,7 @@ class ChaoticRNNRegressor(BaseEstimator):
                           series[::stride], noise)
 
         config = TrainingConfig(
-            seq_len=self.sequence_length, tau=tau, batch_size=self.batch_size,
+            seq_len=seq_len, tau=tau, batch_size=self.batch_size,
             batches_per_epoch=self.batches_per_epoch, n_epochs=self.n_epochs,
             learning_rate=self.learning_rate, lr_decay=self.learning_rate_decay,
             max_grad_norm=self.max_grad_norm, teacher_noise=self.teacher_noise,
@@ -390,7 +528,7 @@ class ChaoticRNNRegressor(BaseEstimator):
             progress_bar=self.progress_bar,
             validation_interval=max(1, self.n_epochs // 50))
         shape = (self.n_latent, n_features, mode)
-        starts = window_starts(lengths, self.sequence_length)
+        starts = window_starts(lengths, seq_len)
         if self.n_init == 1:
             params, result = train_restart(rng, start, shape, train_series, starts, config,
                                            validation)
@@ -406,27 +544,27 @@ class ChaoticRNNRegressor(BaseEstimator):
         self.data_mean_, self.data_scale_ = mean, scale
         self._set_parameters(params)
         self.tau_ = None if tau == 0 else tau
+        self.sequence_length_ = seq_len
         self.loss_curve_ = (self.loss_curve_ if warm else []) + result.loss_curve
         self.n_iter_ = len(self.loss_curve_)
         self.validation_scores_ = result.validation_scores
         self.best_epoch_ = result.best_epoch
-        context = series[len(series) - min(len(trials[-1]), self.sequence_length + 1):]
+        context = series[len(series) - min(len(trials[-1]), seq_len + 1):]
         self.latent_state_ = self._forced_state(context)
         return self
 
-    def _tau_from_spectrum(self, trials):
+    def _tau_from_spectrum(self, trials, seq_len):
         """Predictability time of the data, estimated from the longest trial."""
         longest = max(trials, key=len)
         X = longest - longest.mean(axis=0)
         std = X.std(axis=0)
         X /= np.where(std > 0, std, 1.0)
-        self.lyapunov_ = LyapunovSpectrum(max_tau=self.sequence_length,
-                                          random_state=0).fit(X)
+        self.lyapunov_ = LyapunovSpectrum(max_tau=seq_len, random_state=0).fit(X)
         tau = self.lyapunov_.suggested_tau_
         if self.verbose:
             print(f"[ChaoticRNNRegressor] tau='auto': lambda_max = "
                   f"{self.lyapunov_.max_exponent_:.4g} per step -> tau = {tau}", flush=True)
-        return 0 if tau >= self.sequence_length else tau
+        return 0 if tau >= seq_len else tau
 
     def _validation_size(self, last_trial_length):
         n_validation = int(round(self.validation_fraction * last_trial_length))
@@ -436,15 +574,8 @@ class ChaoticRNNRegressor(BaseEstimator):
             warnings.warn(
                 f"validation_fraction={self.validation_fraction} leaves {n_validation} "
                 "samples, too few to score; training without validation.", UserWarning,
-                stacklevel=3)
+                stacklevel=_FIT_STACKLEVEL + 1)
             return 0
-        if last_trial_length - n_validation < self.sequence_length + 1:
-            raise ValueError(
-                f"After holding out validation_fraction={self.validation_fraction} "
-                f"({n_validation} samples), the last trial keeps "
-                f"{last_trial_length - n_validation} samples, fewer than sequence_length + 1 "
-                f"= {self.sequence_length + 1}; lower validation_fraction or "
-                "sequence_length.")
         return n_validation
 
     def _warm_start_parameters(self, mode, n_features):
@@ -460,8 +591,26 @@ class ChaoticRNNRegressor(BaseEstimator):
         self.h_ = params.h.copy()
         self.B_ = params.B.copy()
 
+    def _check_fitted_shapes(self):
+        """Refuse fitted attributes whose shapes disagree before a kernel reads them.
+
+        The kernels do no bounds checking: arrays of inconsistent shapes (attributes set
+        by hand, or mixed from two fits) would make them read out of bounds.
+        """
+        M, N = np.shape(self.A_)[0], self.n_features_in_
+        expected = {"A_": (M, M), "W_": (M, M), "h_": (M,), "B_": (N, M),
+                    "latent_state_": (M,)}
+        for name, shape in expected.items():
+            if np.shape(getattr(self, name)) != shape:
+                raise ValueError(
+                    f"The fitted attribute {name} has shape {np.shape(getattr(self, name))}, "
+                    f"but n_latent={M} and n_features_in_={N} need {shape}: the fitted "
+                    "state is inconsistent (changed by hand?); fit the estimator again.")
+
     def _fitted_parameters(self):
         """The fitted attributes as the flat parameter vector that training uses."""
+        if hasattr(self, "latent_state_"):  # during fit the shapes are ours by construction
+            self._check_fitted_shapes()
         params = PLRNNParameters(self.A_.shape[0], self.B_.shape[0], self._forcing_mode)
         params.a[:] = np.diag(self.A_)
         params.W[:] = self.W_
@@ -497,7 +646,7 @@ class ChaoticRNNRegressor(BaseEstimator):
             In the data's units.
         """
         check_is_fitted(self)
-        if _is_step_count(X):
+        if np.ndim(X) == 0:  # a step count; simulate says what is wrong with it
             return self.simulate(X)
         X_std = self._validate_X(X)
         mode, a, W, h, B, P = self._kernel_parameters()
@@ -533,6 +682,7 @@ class ChaoticRNNRegressor(BaseEstimator):
         """
         check_is_fitted(self)
         n_steps = _check_n_steps(n_steps)
+        _check_run_fits_in_memory(n_steps, self.n_features_in_)
         kernel_args = self._kernel_parameters()
         if X_context is None:
             mode, a, W, h, B, _ = kernel_args
@@ -547,8 +697,7 @@ class ChaoticRNNRegressor(BaseEstimator):
                 f"of {n_steps}: the learned system is unstable there. Train longer, with a "
                 "smaller learning_rate, or keep the best parameters (validation_fraction).",
                 RuntimeWarning, stacklevel=2)
-        with np.errstate(over="ignore", invalid="ignore"):
-            return self._inverse_transform_output(X_gen)
+        return self._inverse_transform_output(X_gen)
 
     def score(self, X, y=None):
         """Minus the state-space divergence between X and free runs alongside it.
@@ -579,8 +728,7 @@ class ChaoticRNNRegressor(BaseEstimator):
             ``-state_space_divergence``; higher is better, 0 is perfect.
         """
         check_is_fitted(self)
-        blocks = [self._validate_X(trial) for trial in
-                  (X if _is_list_of_trials(X) else [X])]
+        blocks = [self._validate_X(trial) for trial in _as_trials(X)]
         kernel_args = self._kernel_parameters()
 
         def simulate(n_steps, X_context):
@@ -590,7 +738,7 @@ class ChaoticRNNRegressor(BaseEstimator):
         for X_std in blocks:
             if len(X_std) < 2:
                 raise ValueError(f"score needs at least 2 samples, got {len(X_std)}.")
-            warmups.append(max(1, min(self.sequence_length, len(X_std) // 2)))
+            warmups.append(max(1, min(self.sequence_length_, len(X_std) // 2)))
         n_observed = [len(X_std) - n for X_std, n in zip(blocks, warmups, strict=True)]
         scale = max(1.0, SCORE_MIN_GENERATED / sum(n_observed))
         generated = [long_free_runs(simulate, X_std, n_warmup, int(np.ceil(scale * n)))
