@@ -1,12 +1,15 @@
 """scikit-learn's estimator checks on every public estimator and transformer."""
 
+import warnings
+
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skchaos import ChaoticRNNRegressor, LyapunovSpectrum
 from skchaos.preprocessing import DelayEmbedding
 
-# The checks fit on tiny data sets (down to 10 samples), so the instances use windows and
-# runs that fit into them; everything else is at its default.
+# The checks fit on tiny data sets (down to 10 samples); these instances use short windows and
+# few epochs so that the fast suite stays fast; everything else is at its default.
 SMALL_RNN = dict(n_latent=12, tau=2, sequence_length=4, batches_per_epoch=2, n_epochs=3,
                  random_state=0)
 CHECKED = [
@@ -34,3 +37,13 @@ def _expected_failures(estimator):
 @parametrize_with_checks(CHECKED, expected_failed_checks=_expected_failures)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+# The same checks at default parameters, as a user meets them: the window length adapts to
+# the checks' small data sets (sequence_length="auto"). Slow: 1000 epochs per fit.
+@pytest.mark.slow
+@parametrize_with_checks([ChaoticRNNRegressor()], expected_failed_checks=_expected_failures)
+def test_sklearn_compatible_at_defaults(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the short-series warnings
+        check(estimator)
