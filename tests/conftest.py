@@ -6,22 +6,14 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
-from skchaos import ChaoticRNNRegressor
-from skchaos.datasets import make_henon, make_lorenz63
+from skchaos.datasets import make_lorenz63
+from skchaos.warm_up import compile_kernels
 
 
 @pytest.fixture(scope="session", autouse=True)
 def warm_kernels():
     """Compile (or load from cache) every kernel so compile time is not charged to one test."""
-    X = make_lorenz63(300, random_state=0)
-    make_henon(10, random_state=0)
-    for forcing in ("pinv", "identity"):
-        est = ChaoticRNNRegressor(n_latent=4, tau=3, forcing=forcing, sequence_length=10,
-                                  batch_size=2, batches_per_epoch=1, n_epochs=1,
-                                  teacher_noise=0.1, random_state=0).fit(X)
-        est.predict(5)
-        est.predict(X[:5])
-        est.score(X[:50])
+    compile_kernels()
 
 
 @pytest.fixture(scope="session")

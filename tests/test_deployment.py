@@ -42,6 +42,28 @@ def test_kernels_compile_where_numba_cannot_cache():
     assert kernel(namespace["add_one"])(41) == 42
 
 
+def test_warm_up_compiles_every_kernel():
+    """After `python -m skchaos.warm_up`'s work, no kernel that Python calls is left to
+    compile (the private ones compile inside their callers)."""
+    script = """
+import inspect
+from numba.core.registry import CPUDispatcher
+from skchaos._kernels import lyapunov, plrnn, systems
+from skchaos.warm_up import compile_kernels
+compile_kernels()
+left = [f"{module.__name__}.{name}" for module in (lyapunov, plrnn, systems)
+        for name, obj in inspect.getmembers(module, lambda o: isinstance(o, CPUDispatcher))
+        if obj.__module__ == module.__name__ and not name.startswith("_")
+        and name != "orthonormalise"  # called from Python by the tests only
+        and not obj.signatures]
+print(left)
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip() == "[]"
+
+
 def _read_only_command(install_dir, home):
     """The smoke test under a command that makes ``install_dir`` and ``home`` read-only."""
     python = [sys.executable, "-c", SMOKE, str(install_dir)]

@@ -1,0 +1,66 @@
+"""Compile every numba kernel of skchaos once: ``python -m skchaos.warm_up``.
+
+Run it where the compiled code should be cached, for example while building a container
+image or before a cluster's workers start, so that no later process pays the compilation
+(docs/user_guide/deployment.md).
+"""
+
+import time
+import warnings
+
+__all__ = ["compile_kernels"]
+
+
+def compile_kernels():
+    """Run every compiled code path once on tiny inputs, so that each kernel compiles.
+
+    Where numba can write its cache (``NUMBA_CACHE_DIR``, or beside the package, or the
+    user's cache directory), the compiled code is stored there and later processes load it.
+    Kernels take the same argument types whatever the data, so one call covers every later
+    use.
+
+    Returns
+    -------
+    seconds : float
+        Wall-clock time the compilation (or the loading from the cache) took.
+
+    Examples
+    --------
+    >>> from skchaos.warm_up import compile_kernels
+    >>> compile_kernels() > 0
+    True
+    """
+    # Imported here: `python -m skchaos.warm_up` should time the kernels, not the import.
+    from . import ChaoticRNNRegressor, LyapunovSpectrum
+    from .datasets import HenonMap, Lorenz63, make_henon, make_lorenz63
+    from .lyapunov import lyapunov_spectrum
+
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tiny inputs: short-series warnings
+        X = make_lorenz63(300, random_state=0)
+        henon = HenonMap()
+        henon.step(henon.jacobian(make_henon(10, random_state=0)[-1])[0])
+        Lorenz63().vector_field(Lorenz63().jacobian(X[-1])[0])
+        lyapunov_spectrum(henon, n_steps=10, n_transient=1)
+        lyapunov_spectrum(Lorenz63(), n_steps=10, n_transient=1)
+        for forcing in ("pinv", "identity"):
+            est = ChaoticRNNRegressor(n_latent=4, tau=3, forcing=forcing, sequence_length=10,
+                                      batch_size=2, batches_per_epoch=1, n_epochs=1,
+                                      teacher_noise=0.1, random_state=0).fit(X)
+            est.predict(5)
+            est.predict(X[:5])
+            est.score(X[:50])
+            LyapunovSpectrum(est, n_steps=10, n_transient=1).fit(X)
+        from_data = LyapunovSpectrum().fit(X)
+        from_data.transform(X[:2])
+    return time.perf_counter() - start
+
+
+def main():
+    seconds = compile_kernels()
+    print(f"skchaos: kernels compiled or loaded from the cache in {seconds:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
