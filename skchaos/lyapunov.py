@@ -11,20 +11,47 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.spatial import cKDTree
-from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._atomic_fit import atomic_fit
 from ._kernels import lyapunov as _k
 from ._kernels.plrnn import PINV_FORCING
 from .datasets import DynamicalSystem
+from .exceptions import UnreliableEstimateWarning
 
 __all__ = ["LyapunovSpectrum", "delay_embedding", "kaplan_yorke_dimension",
            "lyapunov_spectrum", "predictability_time"]
 
 # Running estimates kept for convergence plots.
 _N_RECORDS = 200
+
+# Estimates from data (the measurements behind each number: docs/decisions.md).
+# Ridge of the local least-squares fits, relative to the neighbourhood's mean squared
+# singular value.
+_RIDGE = 1e-6
+# A neighbourhood is degenerate when its points' spread (rms distance from the row, in
+# standard deviations of the data), or its local Jacobian's smallest over largest singular
+# value, is below this: coincident points, or points spanning fewer dimensions than the
+# state.
+_DEGENERATE = 1e-10
+# Warn when at least this fraction of the neighbourhoods is degenerate.
+_MAX_DEGENERATE_FRACTION = 0.1
+# Typical out-of-sample error of the local linear predictions, in standard deviations of
+# the data (prediction_error_), above which the data are noisy (the exponents inflated),
+# and above which they do not look deterministic at all.
+_NOISY_PREDICTION_ERROR = 0.05
+_NOISE_LIKE_PREDICTION_ERROR = 0.3
+# Warn when the orbit has fewer steps (of evolution_steps_ samples) than this per
+# dimension of the state.
+_MIN_STEPS_PER_DIMENSION = 100
+# log 0 is floored here in transform (and by the kernels' QR steps).
+_TINY = float(np.finfo(np.float64).tiny)
+# An exponent per step below this (contraction past rounding at every step on average)
+# can only come from that floor.
+_LOG_EPS = float(np.log(np.finfo(np.float64).eps))
 
 
 def predictability_time(max_exponent_per_step):
@@ -232,6 +259,15 @@ class LyapunovSpectrum(TransformerMixin, BaseEstimator):
     given, or in a delay embedding of one coordinate), then pushed through the same QR
     recursion (Eckmann-Ruelle / Sano-Sawada).
 
+    From data, ``fit`` raises ``ValueError`` where no estimate can be formed (a constant
+    column, linearly dependent columns, too few samples for a neighbourhood, every
+    neighbourhood degenerate), and warns with
+    :class:`~skchaos.exceptions.UnreliableEstimateWarning` where an estimate is formed but
+    should not be trusted, saying why: the data look noisy or not deterministic
+    (``prediction_error_``), too many neighbourhoods are degenerate
+    (``degenerate_fraction_``: duplicate or quantised values), or the series is too short
+    (fewer than 100 steps of ``evolution_steps_`` samples per dimension).
+
     Parameters
     ----------
     estimator : ChaoticRNNRegressor or None, default=None
@@ -289,6 +325,22 @@ class LyapunovSpectrum(TransformerMixin, BaseEstimator):
         Running estimate (per time unit) at evenly spaced QR steps.
     estimator_ : ChaoticRNNRegressor
         The fitted model (model mode only).
+    prediction_error_ : float
+        From data: how well the local linear maps predict the data ``evolution_steps_``
+        samples ahead, out of sample (each point from the fit on its neighbours), as the
+        root median squared error over the standard deviation, in the worst column. About
+        the observation noise over the signal: 0.001 or less for clean 20,000-row
+        Lorenz-63, Rossler and Henon series (up to 0.03 at the shortest length that does
+        not warn), 0.016 for the Santa Fe laser, about 0.7 for white noise. Above 0.05 the
+        exponents are inflated by noise; above 0.3 the data are not deterministic (or not
+        a state).
+    degenerate_fraction_ : float
+        From data: the fraction of neighbourhoods whose points (or their successors)
+        coincide or span fewer dimensions than the state, so that no local Jacobian could
+        be fitted; each took the previous Jacobian along the orbit.
+    jacobians_ : ndarray of shape (n_rows, d, d)
+        From data: the local Jacobians of the ``evolution_steps_``-step map at each row
+        of the state (or embedding).
     n_features_in_ : int
         Columns of X seen in fit.
 
@@ -340,6 +392,8 @@ class LyapunovSpectrum(TransformerMixin, BaseEstimator):
         self.max_tau = max_tau
         self.random_state = random_state
 
+    @atomic_fit
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
         """Compute the spectrum.
 
@@ -354,26 +408,49 @@ class LyapunovSpectrum(TransformerMixin, BaseEstimator):
         Returns
         -------
         self : LyapunovSpectrum
+
+        Raises
+        ------
+        ValueError
+            From data, where no estimate can be formed: a constant column, linearly
+            dependent columns, too few samples for a neighbourhood, or every neighbourhood
+            degenerate. Also for NaN or infinite values.
+
+        Warns
+        -----
+        UnreliableEstimateWarning
+            Where an estimate was formed but cannot be trusted; the message says why and
+            what to do (see the class description).
         """
-        self._validate_params()
         rng = check_random_state(self.random_state)
+        self._doubts = []  # reasons not to trust the estimate, warned once fit succeeds
         if self.estimator is None:
             X = validate_data(self, X, dtype=np.float64, order="C", ensure_min_samples=2)
             per_step, running = self._fit_from_data(X, rng)
         else:
             per_step, running = self._fit_model(X, rng)
+        with np.errstate(over="ignore"):
+            exponents, convergence = per_step / self.dt, running / self.dt
+        if not (np.all(np.isfinite(exponents)) and np.all(np.isfinite(convergence))):
+            raise ValueError(f"dt={self.dt!r} is too small: the exponents per time unit "
+                             "overflow. Give the sampling interval in larger units.")
         self.exponents_per_step_ = per_step
-        self.exponents_ = per_step / self.dt
-        self.convergence_ = running / self.dt
+        self.exponents_ = exponents
+        self.convergence_ = convergence
         self.max_exponent_ = float(self.exponents_[0])
         self.predictability_time_ = predictability_time(float(per_step[0]))
         self.kaplan_yorke_dimension_ = kaplan_yorke_dimension(self.exponents_)
+        # Warn only once the fit has succeeded; stacklevel 4 is fit's caller, past the
+        # two decorators.
+        for message in self._doubts:
+            warnings.warn(message, UnreliableEstimateWarning, stacklevel=4)
+        del self._doubts
         if per_step[0] <= 0:
             warnings.warn(
                 f"The largest Lyapunov exponent is {self.max_exponent_:.3g} <= 0: the data "
                 f"look non-chaotic, so no forcing interval follows from them; "
                 f"suggested_tau_ is capped at max_tau={self.max_tau}.", UserWarning,
-                stacklevel=2)
+                stacklevel=4)
         self.suggested_tau_ = int(min(max(1, round(self.predictability_time_)), self.max_tau)
                                   if math.isfinite(self.predictability_time_)
                                   else self.max_tau)
@@ -405,6 +482,11 @@ class LyapunovSpectrum(TransformerMixin, BaseEstimator):
         exponents, _ = _k.plrnn_spectrum(a, W, h, self.estimator_.latent_state_,
                                          self.n_transient, self.n_steps, self.qr_interval,
                                          Q, running)
+        if np.any(exponents < _LOG_EPS):
+            self._doubts.append(
+                "The model's Jacobians collapse some tangent directions to exactly zero "
+                "(singular Jacobians): their exponents are minus infinity, floored at "
+                f"log({_TINY:.3g}) per collapse; only their sign means anything.")
         return exponents, running
 
     # -------------------------------------------------------------------------- data
@@ -414,25 +496,16 @@ class LyapunovSpectrum(TransformerMixin, BaseEstimator):
         return delay_embedding(X[:, 0], self.embedding_dimension, self.delay)
 
     def _fit_from_data(self, X, rng):
+        _check_no_constant_column(X, self.embedding_dimension is not None)
         E = np.ascontiguousarray(self._embed(X))
-        d = E.shape[1]
-        decorrelation = _decorrelation_time(E)
-        theiler = 2 * decorrelation if self.theiler_window is None else self.theiler_window
-        m = (max(1, decorrelation // 2) if self.evolution_steps is None
-             else self.evolution_steps)
+        standardisation = _standardisation(E)
+        Z = _standardise(E, *standardisation)
+        _check_columns_independent(Z, self.embedding_dimension is not None)
+        theiler, m, n_neighbors = self._neighbourhood_settings(Z)
         n_usable = len(E) - m  # rows with a successor m samples ahead
-        n_candidates = n_usable - 2 * theiler - 1
-        n_neighbors = min(self.n_neighbors, n_candidates)
-        if n_neighbors < d + 1:
-            raise ValueError(
-                f"Too few samples for the neighbourhoods: {len(E)} rows of dimension {d} "
-                f"with theiler_window={theiler} and evolution_steps={m} leave "
-                f"{max(n_candidates, 0)} candidate neighbours per point, fewer than the "
-                f"{d + 1} a local linear fit needs. Use more data, a smaller embedding, or "
-                "a smaller theiler_window.")
-        neighbours = _neighbours(E[:n_usable], n_neighbors, theiler)
-        jacobians = np.empty((n_usable, d, d))
-        _k.local_linear_jacobians(E, neighbours, m, 1e-6, jacobians)
+        neighbours = _neighbours(Z[:n_usable], n_neighbors, theiler)
+        jacobians, degenerate, sq_error = _local_jacobians(Z, neighbours, m)
+        d = E.shape[1]
         k = d if self.n_exponents is None else min(self.n_exponents, d)
         orbit = np.ascontiguousarray(jacobians[::m])
         n_qr = len(orbit) // self.qr_interval
@@ -440,13 +513,92 @@ class LyapunovSpectrum(TransformerMixin, BaseEstimator):
             raise ValueError(f"Too few samples ({len(E)}) for qr_interval={self.qr_interval}.")
         Q = _initial_frame(d, k, rng)
         running = np.zeros((min(_N_RECORDS, n_qr), k))
-        exponents = _k.jacobian_sequence_spectrum(orbit, self.qr_interval, Q, running) / m
+        exponents, n_lost = _k.jacobian_sequence_spectrum(orbit, self.qr_interval, Q, running)
+        if not np.all(np.isfinite(exponents)):  # the kernels floor log 0; a guard only
+            raise ValueError("The local linear maps gave non-finite exponents; the data "
+                             "cannot support an estimate.")
         self.embedding_ = E
-        self.tree_ = cKDTree(E[:n_usable])
+        self.tree_ = cKDTree(Z[:n_usable])  # of standardised rows: see _standardisation
         self.jacobians_ = jacobians
         self.theiler_window_, self.evolution_steps_ = theiler, m
         self.n_neighbors_ = n_neighbors
-        return exponents, running / m
+        self.prediction_error_ = _prediction_error(sq_error, Z[:n_usable])
+        self.degenerate_fraction_ = float(degenerate.mean())
+        self._standardisation = standardisation
+        self._reach = (_largest_radius(Z, neighbours), _diameter(Z[:n_usable]))
+        self._doubts = self._doubts_about_data(n_lost, len(orbit))
+        return exponents / m, running / m
+
+    def _neighbourhood_settings(self, Z):
+        """(Theiler window, evolution steps, neighbours per fit), or a ValueError."""
+        n, d = Z.shape
+        decorrelation = _decorrelation_time(Z)
+        theiler = 2 * decorrelation if self.theiler_window is None else self.theiler_window
+        m = (max(1, decorrelation // 2) if self.evolution_steps is None
+             else self.evolution_steps)
+        n_candidates = n - m - 2 * theiler - 1
+        if self.n_neighbors < d + 1:
+            raise ValueError(f"n_neighbors={self.n_neighbors} is too small: a local linear "
+                             f"fit in {d} dimensions needs at least {d + 1} neighbours.")
+        n_neighbors = min(self.n_neighbors, n_candidates)
+        if n_neighbors < d + 1:
+            raise ValueError(
+                f"Too few samples for the neighbourhoods: {n} rows of dimension {d} "
+                f"with theiler_window={theiler} and evolution_steps={m} leave "
+                f"{max(n_candidates, 0)} candidate neighbours per point, fewer than the "
+                f"{d + 1} a local linear fit needs. Use more data, a smaller embedding, or "
+                "a smaller theiler_window.")
+        return theiler, m, n_neighbors
+
+    def _doubts_about_data(self, n_lost, n_steps):
+        """Why not to trust a spectrum estimated from data: one message per reason."""
+        d = self.embedding_.shape[1]
+        m = self.evolution_steps_
+        doubts = []
+        if self.degenerate_fraction_ >= _MAX_DEGENERATE_FRACTION:
+            doubts.append(
+                f"{self.degenerate_fraction_:.0%} of the neighbourhoods are degenerate: "
+                f"their {self.n_neighbors_} nearest neighbours (or those neighbours' "
+                f"successors) coincide or span fewer than {d} dimensions, as duplicate "
+                "rows, quantised values or data on a lower-dimensional set do, so no local "
+                "Jacobian could be fitted there and the previous one along the orbit was "
+                "used. Use more neighbours (n_neighbors), a smaller embedding_dimension, or "
+                "data with a finer resolution.")
+        if n_lost:
+            doubts.append(
+                f"The product of the local Jacobians was singular at {n_lost} of {n_steps} "
+                "steps: the smallest exponents count those steps at the floor "
+                "log(rounding error) and are unreliable.")
+        minimum = _MIN_STEPS_PER_DIMENSION * d
+        if n_steps < minimum:
+            # Too few rows also widen the neighbourhoods, which raises the prediction
+            # error of clean data: that error says nothing about noise here.
+            doubts.append(
+                f"Too few samples: the orbit has {n_steps} steps of evolution_steps_={m} "
+                f"samples, fewer than the {minimum} ({_MIN_STEPS_PER_DIMENSION} per "
+                "dimension) below which estimates on known systems (Henon, Lorenz-63, "
+                "Rossler, the Santa Fe laser) strayed by more than 20% for many seeds. Use "
+                f"at least about {minimum * m + m} rows.")
+            return doubts
+        hint = (" X has a single column: if it is one observed coordinate rather than the "
+                "full state, delay-embed it (embedding_dimension > 1)."
+                if d == 1 and self.embedding_dimension is None else "")
+        if self.prediction_error_ > _NOISE_LIKE_PREDICTION_ERROR:
+            doubts.append(
+                f"The data do not look deterministic: local linear maps predict them "
+                f"{m} step(s) ahead, out of sample, with a typical error of "
+                f"{self.prediction_error_:.2f} standard deviations (prediction_error_; "
+                f"noise gives about 0.7, deterministic data below "
+                f"{_NOISY_PREDICTION_ERROR}). Exponents estimated from noise, or from "
+                f"coordinates that are not a state, are meaningless.{hint}")
+        elif self.prediction_error_ > _NOISY_PREDICTION_ERROR:
+            doubts.append(
+                f"The data look noisy: local linear maps predict them {m} step(s) ahead, "
+                f"out of sample, with a typical error of {self.prediction_error_:.2f} "
+                "standard deviations (prediction_error_, about the observation noise over "
+                "the signal). Noise inflates the exponents: at 5% noise lambda_max came out "
+                f"twice the true value or more. Reduce the noise.{hint}")
+        return doubts
 
     # --------------------------------------------------------------------- transform
     def transform(self, X):
@@ -457,7 +609,9 @@ class LyapunovSpectrum(TransformerMixin, BaseEstimator):
         the local linear map at the row (fitted on its neighbours in the training data),
         followed by those along the training orbit from the row's nearest neighbour. The
         result is ``log(singular values) / horizon`` per time unit, largest first; with
-        ``horizon=1`` the log singular values of the one-step Jacobian.
+        ``horizon=1`` the log singular values of the one-step Jacobian. A zero singular
+        value (a singular Jacobian) is floored at the smallest positive double, with an
+        :class:`~skchaos.exceptions.UnreliableEstimateWarning`.
 
         Parameters
         ----------
@@ -466,11 +620,19 @@ class LyapunovSpectrum(TransformerMixin, BaseEstimator):
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_exponents)
+
+        Raises
+        ------
+        ValueError
+            From data, for rows farther from every training row than the training data's
+            own extent: no local linear map fitted on the data reaches them.
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
         k = len(self.exponents_)
+        steps = self.horizon * (self.evolution_steps_ if self.estimator is None else 1)
         out = np.empty((len(X), k))
+        n_singular = 0
         for row, jacobians in enumerate(self._row_jacobians(X)):
             P = np.eye(jacobians[0].shape[0])
             log_scale = 0.0
@@ -480,10 +642,20 @@ class LyapunovSpectrum(TransformerMixin, BaseEstimator):
                 if norm > 0:  # rescale so long horizons cannot overflow
                     P /= norm
                     log_scale += np.log(norm)
-            with np.errstate(divide="ignore"):
-                s = np.log(np.linalg.svd(P, compute_uv=False)[:k]) + log_scale
-            steps = self.horizon * getattr(self, "evolution_steps_", 1)
-            out[row] = s / (steps * self.dt)
+            s = np.linalg.svd(P, compute_uv=False)[:k]
+            n_singular += int(np.any(s < _TINY))
+            out[row] = np.log(np.maximum(s, _TINY)) + log_scale
+        with np.errstate(over="ignore"):
+            out /= steps * self.dt
+        if not np.all(np.isfinite(out)):
+            raise ValueError(f"dt={self.dt!r} is too small: the finite-time exponents per "
+                             "time unit overflow. Give the sampling interval in larger units.")
+        if n_singular:
+            warnings.warn(
+                f"The Jacobian product of {n_singular} of {len(X)} rows is singular: their "
+                f"smallest finite-time exponents (log 0) are floored at log({_TINY:.3g}) / "
+                "(horizon * dt) and mean only 'contracted to nothing'.",
+                UnreliableEstimateWarning, stacklevel=3)  # past scikit-learn's wrapper
         return out
 
     def _row_jacobians(self, X):
@@ -506,21 +678,170 @@ class LyapunovSpectrum(TransformerMixin, BaseEstimator):
             raise ValueError("transform from delay-embedded data needs rows of the "
                              "embedding; fit on embedded rows (embedding_dimension=None) "
                              "to transform row by row.")
+        yield from self._data_row_jacobians(X)
+
+    def _data_row_jacobians(self, X):
+        """The local map at each row of X, then the training orbit's from its neighbour."""
         n_usable = len(self.jacobians_)
         m = self.evolution_steps_
-        E = self.embedding_
-        for x in X:
-            _, idx = self.tree_.query(x, k=max(self.n_neighbors_, E.shape[1] + 1))
-            idx = np.atleast_1d(idx)
-            # Affine least-squares fit of the m-step map on the row's neighbourhood.
-            dX = E[idx] - E[idx].mean(axis=0)
-            dY = E[idx + m] - E[idx + m].mean(axis=0)
-            G = dX.T @ dX
-            G += (1e-6 * np.trace(G) / len(G) + 1e-300) * np.eye(len(G))
-            chain = [np.linalg.solve(G, (dY.T @ dX).T).T]
+        Z = _standardise(self.embedding_, *self._standardisation)
+        with np.errstate(over="ignore", invalid="ignore"):
+            queries = _standardise(X, *self._standardisation)
+        nearest = np.full(len(X), np.inf)
+        finite = np.all(np.isfinite(queries), axis=1)
+        n_query = min(self.n_neighbors_, self.tree_.n)  # never more than the tree holds
+        distances, idx = self.tree_.query(queries[finite], k=list(range(1, n_query + 1)))
+        nearest[finite] = distances[:, 0]
+        radius, diameter = self._reach
+        beyond = np.nonzero(~(nearest <= diameter))[0]
+        if len(beyond):
+            raise ValueError(
+                f"{len(beyond)} row(s) of X (first: row {beyond[0]}) lie farther from every "
+                f"training row than the training data's own extent (in units of its "
+                f"standard deviation: nearest {nearest[beyond[0]]:.3g}, extent "
+                f"{diameter:.3g}); no local linear map fitted on the data reaches them. "
+                "Transform rows on or near the attractor the spectrum was fitted on.")
+        outside = int(np.sum(nearest > radius))
+        if outside:
+            warnings.warn(
+                f"{outside} of {len(X)} rows of X lie outside every neighbourhood used in "
+                f"fit (nearest training row farther than {radius:.3g} standard deviations); "
+                "their local maps are extrapolated from the nearest neighbourhood.",
+                UnreliableEstimateWarning, stacklevel=5)  # past transform and its wrapper
+        d = Z.shape[1]
+        local = np.empty((len(X), d, d))
+        spread, flatness = np.empty(len(X)), np.empty(len(X))
+        _k.affine_jacobians(np.ascontiguousarray(queries), Z, np.ascontiguousarray(idx), m,
+                            _RIDGE, local, spread, flatness)
+        degenerate = (spread <= _DEGENERATE) | (flatness <= _DEGENERATE)
+        # As in fit: a degenerate neighbourhood has no Jacobian; take the nearest row's.
+        local[degenerate] = self.jacobians_[idx[degenerate, 0]]
+        for row in range(len(X)):
+            chain = [local[row]]
             for step in range(1, self.horizon):
-                chain.append(self.jacobians_[min(idx[0] + step * m, n_usable - 1)])
+                chain.append(self.jacobians_[min(idx[row, 0] + step * m, n_usable - 1)])
             yield chain
+
+
+def _check_no_constant_column(X, embedded):
+    """ValueError naming the columns of X that never change (only column 0 if embedded)."""
+    constant = np.nonzero(X.min(axis=0) == X.max(axis=0))[0]
+    if embedded and constant[:1].tolist() == [0]:
+        raise ValueError(f"Column 0 of X, the one delay-embedded, is constant ({X[0, 0]!r}): "
+                         "a constant series has no dynamics to estimate.")
+    if not embedded and len(constant):
+        raise ValueError(
+            f"Column(s) {constant.tolist()} of X are constant: they carry no dynamics, and "
+            "no local linear fit can tell how the state moves along them. Drop them.")
+
+
+def _standardisation(E):
+    """(magnitude, mean, scale) such that ``(E / magnitude - mean) / scale`` has unit variance.
+
+    One scale for every column, so neighbours and local Jacobians are exactly those of E;
+    dividing by the largest magnitude first keeps huge or tiny values from overflowing or
+    underflowing.
+    """
+    magnitude = float(np.max(np.abs(E)))
+    scaled = E / magnitude
+    scale = float(np.sqrt(np.mean(scaled.var(axis=0))))
+    if not scale > 0:
+        raise ValueError("X varies only below floating-point resolution; it carries no "
+                         "dynamics to estimate.")
+    return magnitude, scaled.mean(axis=0), scale
+
+
+def _standardise(E, magnitude, mean, scale):
+    return np.ascontiguousarray((E / magnitude - mean) / scale)
+
+
+def _check_columns_independent(Z, embedded):
+    """ValueError if the (standardised) columns are linearly dependent, naming one."""
+    if Z.shape[1] < 2:
+        return
+    _, s, Vt = np.linalg.svd(Z, full_matrices=False)
+    if s[-1] > _DEGENERATE * s[0]:
+        return
+    column = int(np.argmax(np.abs(Vt[-1])))
+    if embedded:
+        raise ValueError(
+            f"The columns of the delay embedding are linearly dependent (column {column} "
+            "is a linear combination of the others): the delay maps the series onto itself, "
+            "as half a period of a sine does. Choose another delay or a smaller "
+            "embedding_dimension.")
+    raise ValueError(
+        f"The columns of X are linearly dependent: column {column} is, to 10 digits, a "
+        "linear combination of the others (or varies on a scale 10^10 times smaller than "
+        "theirs), so the data lie in a lower-dimensional subspace and no local linear fit "
+        f"can tell how the state moves across it. Drop column {column} (or rescale it).")
+
+
+def _local_jacobians(Z, neighbours, m):
+    """Local Jacobians of the m-step map at each row, degenerate ones replaced.
+
+    Returns (jacobians, degenerate rows, squared out-of-sample prediction errors).
+    """
+    n_usable, d = len(neighbours), Z.shape[1]
+    jacobians = np.empty((n_usable, d, d))
+    spread, flatness = np.empty(n_usable), np.empty(n_usable)
+    sq_error = np.empty((n_usable, d))
+    _k.local_linear_jacobians(Z, neighbours, m, _RIDGE, jacobians, spread, flatness,
+                              sq_error)
+    degenerate = (spread <= _DEGENERATE) | (flatness <= _DEGENERATE)
+    jacobians = _replace_degenerate(jacobians, degenerate, neighbours.shape[1])
+    return jacobians, degenerate, sq_error
+
+
+def _replace_degenerate(jacobians, degenerate, n_neighbors):
+    """Jacobians with each degenerate neighbourhood's replaced by the previous good one.
+
+    A neighbourhood whose points coincide or span fewer dimensions than the state gives J
+    = 0 along the missing directions, which would collapse the tangent frame; the Jacobian
+    of the previous row along the orbit (of the first good row, before it) stands in.
+    """
+    if degenerate.all():
+        raise ValueError(
+            f"Every neighbourhood is degenerate: the {n_neighbors} nearest neighbours of "
+            "each point coincide or span fewer dimensions than the state (repeated rows, "
+            "e.g. a periodic orbit sampled a whole number of times per period, quantised "
+            "values, or data on a lower-dimensional set), so no local Jacobian can be "
+            "fitted. Use more neighbours (n_neighbors), a smaller embedding_dimension, or "
+            "data with a finer resolution.")
+    if not degenerate.any():
+        return jacobians
+    rows = np.arange(len(degenerate))
+    previous = np.maximum.accumulate(np.where(degenerate, -1, rows))
+    previous[previous < 0] = np.argmin(degenerate)
+    return jacobians[previous]
+
+
+def _prediction_error(sq_error, Z):
+    """Typical out-of-sample prediction error over the standard deviation, worst column.
+
+    Typical: the root of the median squared error, so that rare bursts the local maps
+    cannot foresee (the laser's collapses) do not count as noise. The worst column, because
+    the columns of a delay embedding other than the newest are predicted trivially (they
+    are shifted copies).
+    """
+    std = Z.std(axis=0)
+    varies = std > 0
+    if not varies.any():
+        return 0.0
+    return float(np.max(np.sqrt(np.median(sq_error, axis=0)[varies]) / std[varies]))
+
+
+def _largest_radius(Z, neighbours):
+    """Largest distance from a row to one of its neighbours in fit."""
+    radius = 0.0
+    for block in np.array_split(np.arange(len(neighbours)), max(1, len(neighbours) // 4096)):
+        offsets = Z[neighbours[block]] - Z[block, None, :]
+        radius = max(radius, float(np.sqrt((offsets ** 2).sum(axis=2)).max()))
+    return radius
+
+
+def _diameter(Z):
+    """Diagonal of the bounding box of the rows of Z."""
+    return float(np.linalg.norm(Z.max(axis=0) - Z.min(axis=0)))
 
 
 def _neighbours(E, n_neighbors, theiler):

@@ -9,7 +9,13 @@ contiguous in memory, pushes it through the Jacobians (F <- F J^T), re-orthonorm
 loop.
 
 ``running`` (n_records x k) receives the running estimate (sum of logs / steps so far) at
-evenly spaced QR steps, for convergence plots.
+evenly spaced QR steps, for convergence plots. A tangent vector that a singular Jacobian
+collapses is counted at log |residual| (``_LOG_ZERO`` if exactly zero) and replaced, so the
+sums stay finite.
+
+The Jacobians estimated from data are ridge least-squares fits on each point's neighbours,
+solved through a one-sided Jacobi SVD (no allocation per row), which also measures how
+degenerate each neighbourhood is.
 """
 
 import numpy as np
@@ -29,18 +35,36 @@ from .systems import (
 # (benchmarks/bench_lyapunov.py --part qr).
 _LAPACK_MIN_ENTRIES = 256
 
+# log |R_jj| recorded when a tangent vector collapses to exactly zero (a singular Jacobian):
+# log of the smallest normal double, finite so that sums stay finite.
+_LOG_ZERO = float(np.log(np.finfo(np.float64).tiny))
+
+# A Gram-Schmidt residual below this fraction of the vector's norm is rounding error: the
+# direction is lost and is replaced by one orthogonal to the earlier rows.
+_LOST = 1e-13
+
 
 @kernel
 def orthonormalise(F, log_r):
-    """In place: orthonormalise the rows of F in order; log_r[j] <- log |R_jj|."""
+    """In place: orthonormalise the rows of F in order; log_r[j] <- log |R_jj|.
+
+    Returns how many rows were lost: a singular Jacobian left nothing of them above
+    rounding error (their log_r is at most log(rounding), ``_LOG_ZERO`` if exactly 0).
+    """
     k, n = F.shape
-    if k * n >= _LAPACK_MIN_ENTRIES:
-        Q, R = np.linalg.qr(F.T)
-        for j in range(k):
-            log_r[j] = np.log(abs(R[j, j]))
-        F[:, :] = Q.T
-    else:
-        _gram_schmidt(F, log_r)
+    if k * n < _LAPACK_MIN_ENTRIES:
+        return _gram_schmidt(F, log_r)
+    n_lost = 0
+    for j in range(k):
+        log_r[j] = _norm(F[j])  # norms before, to tell a lost row
+    Q, R = np.linalg.qr(F.T)
+    for j in range(k):
+        r = abs(R[j, j])
+        if r <= _LOST * log_r[j]:
+            n_lost += 1
+        log_r[j] = np.log(r) if r > 0.0 else _LOG_ZERO
+    F[:, :] = Q.T
+    return n_lost
 
 
 @kernel
@@ -48,32 +72,83 @@ def _gram_schmidt(F, log_r):
     """Modified Gram-Schmidt over the rows of F, with a second pass ("twice is enough").
 
     The second pass keeps the frame orthonormal to machine precision even when the product
-    of several Jacobians is ill-conditioned; rows keep every inner loop contiguous.
+    of several Jacobians is ill-conditioned; rows keep every inner loop contiguous. A row
+    that a singular Jacobian has collapsed (nothing left above rounding error) gets
+    ``log_r = log |residual|`` (``_LOG_ZERO`` if exactly zero) and is replaced by a unit
+    vector orthogonal to the rows before it, so the frame stays orthonormal.
     """
     k, n = F.shape
+    n_lost = 0
     for j in range(k):
         v = F[j]
-        for _ in range(2):
-            for p in range(j):
-                u = F[p]
-                dot = 0.0
-                for i in range(n):
-                    dot += u[i] * v[i]
-                for i in range(n):
-                    v[i] -= dot * u[i]
-        norm = 0.0
-        for i in range(n):
-            norm += v[i] * v[i]
-        norm = np.sqrt(norm)
-        log_r[j] = np.log(norm)
-        for i in range(n):
-            v[i] /= norm
+        norm_in = _norm(v)
+        _project_out(F, j, v)
+        _project_out(F, j, v)
+        norm = _norm(v)
+        if norm > _LOST * norm_in:
+            log_r[j] = np.log(norm)
+            for i in range(n):
+                v[i] /= norm
+        else:
+            log_r[j] = np.log(norm) if norm > 0.0 else _LOG_ZERO
+            _reseed(F, j)
+            n_lost += 1
+    return n_lost
+
+
+@kernel
+def _norm(v):
+    total = 0.0
+    for i in range(v.shape[0]):
+        total += v[i] * v[i]
+    return np.sqrt(total)
+
+
+@kernel
+def _project_out(F, j, v):
+    """v <- v minus its components along the rows F[0], ..., F[j - 1] (one MGS pass)."""
+    for p in range(j):
+        u = F[p]
+        dot = 0.0
+        for i in range(v.shape[0]):
+            dot += u[i] * v[i]
+        for i in range(v.shape[0]):
+            v[i] -= dot * u[i]
+
+
+@kernel
+def _reseed(F, j):
+    """F[j] <- the unit basis vector farthest from the span of F[:j], orthonormalised.
+
+    The n - j >= 1 squared residuals of the n basis vectors sum to n - j, so the largest
+    is at least 1/n: the result is well defined and orthogonal to rounding accuracy.
+    """
+    n = F.shape[1]
+    v = F[j]
+    best, best_norm = 0, -1.0
+    for c in range(n):
+        v[:] = 0.0
+        v[c] = 1.0
+        _project_out(F, j, v)
+        norm = _norm(v)
+        if norm > best_norm:
+            best, best_norm = c, norm
+    v[:] = 0.0
+    v[best] = 1.0
+    _project_out(F, j, v)
+    _project_out(F, j, v)
+    norm = _norm(v)
+    for i in range(n):
+        v[i] /= norm
 
 
 @kernel
 def _qr_step(F, log_r, log_sums, qr_done, n_qr, running, steps_done, time_per_step):
-    """Re-orthonormalise, accumulate, and record the running estimate when due."""
-    orthonormalise(F, log_r)
+    """Re-orthonormalise, accumulate, and record the running estimate when due.
+
+    Returns the number of rows lost (see ``orthonormalise``).
+    """
+    n_lost = orthonormalise(F, log_r)
     for j in range(log_sums.shape[0]):
         log_sums[j] += log_r[j]
     n_records = running.shape[0]
@@ -83,6 +158,7 @@ def _qr_step(F, log_r, log_sums, qr_done, n_qr, running, steps_done, time_per_st
         if qr_done % every == 0 and row < n_records:
             for j in range(log_sums.shape[0]):
                 running[row, j] = log_sums[j] / (steps_done * time_per_step)
+    return n_lost
 
 
 @kernel
@@ -209,48 +285,211 @@ def _rk4_variational(system, params, x, F, h, J, kx, kF, x_stage, F_stage):
 
 @kernel
 def jacobian_sequence_spectrum(jacobians, qr_interval, F, running):
-    """Exponents per step of the product of a given sequence of Jacobians (n_steps, n, n)."""
+    """Exponents per step of the product of a given sequence of Jacobians (n_steps, n, n).
+
+    Returns (exponents, number of QR steps at which a tangent direction was lost to a
+    singular product: the exponents from that direction on are then unreliable).
+    """
     n_steps = jacobians.shape[0]
     k, n = F.shape
     FJT = np.empty((k, n))
     log_r = np.empty(k)
     log_sums = np.zeros(k)
     n_qr = n_steps // qr_interval
+    n_lost = 0
     for step in range(n_qr * qr_interval):
         np.dot(F, jacobians[step].T, FJT)
         F[:, :] = FJT
         if (step + 1) % qr_interval == 0:
-            _qr_step(F, log_r, log_sums, (step + 1) // qr_interval, n_qr, running,
-                     step + 1, 1.0)
-    return log_sums / (n_qr * qr_interval)
+            n_lost += _qr_step(F, log_r, log_sums, (step + 1) // qr_interval, n_qr, running,
+                               step + 1, 1.0)
+    return log_sums / (n_qr * qr_interval), n_lost
 
 
 @kernel
-def local_linear_jacobians(X, neighbours, next_offset, ridge, out):
-    """Least-squares Jacobians of the one-step map at each row of ``X`` from neighbours.
+def local_linear_jacobians(X, neighbours, next_offset, ridge, out, spread, flatness,
+                           sq_error):
+    """Least-squares Jacobians of the ``next_offset``-step map at each row of ``X``.
 
-    For row i with neighbours j (``neighbours[i]``), fit dY = J dX with
-    dX = X[j] - X[i] and dY = X[j + next_offset] - X[i + next_offset], by normal equations
-    with a small ridge relative to the neighbourhood's scale. ``out[i]`` is J.
+    For row i with neighbours j (``neighbours[i]``, outside i's Theiler window), fit
+    dY = J dX with dX = X[j] - X[i] and dY = X[j + next_offset] - X[i + next_offset], with
+    a ridge of ``ridge`` times the mean squared singular value of dX (see ``_ridge_fit``);
+    ``out[i]`` is J. A second, affine fit about the neighbours' centroids predicts
+    ``X[i + next_offset]`` from ``X[i]`` out of sample (i is not among its own neighbours):
+    ``sq_error[i]`` holds the squared errors per column, a measure of how deterministic
+    the data are.
+
+    ``spread[i]`` is the root mean squared row of dX (or of dY, if smaller): 0 when every
+    neighbour coincides with row i. ``flatness[i]`` is the smallest over the largest
+    singular value of J: at rounding level when the neighbours or their successors span
+    fewer dimensions than X has columns.
     """
     n_rows, n_neighbours = neighbours.shape
     d = X.shape[1]
     dX = np.empty((n_neighbours, d))
     dY = np.empty((n_neighbours, d))
-    G = np.empty((d, d))
-    C = np.empty((d, d))
+    x_mean = np.empty(d)
+    y_mean = np.empty(d)
+    V = np.empty((d, d))
+    sigma_sq = np.empty(d)
+    CV = np.empty((d, d))
+    J_affine = np.empty((d, d))
     for i in range(n_rows):
         for m in range(n_neighbours):
             j = neighbours[i, m]
             for c in range(d):
                 dX[m, c] = X[j, c] - X[i, c]
                 dY[m, c] = X[j + next_offset, c] - X[i + next_offset, c]
-        np.dot(dX.T, dX, G)
-        np.dot(dY.T, dX, C)
-        trace = 0.0
+        spread[i], flatness[i] = _ridge_fit(dX, dY, ridge, V, sigma_sq, CV, out[i])
+        _centroids(X, neighbours[i], 0, x_mean)
+        _centroids(X, neighbours[i], next_offset, y_mean)
+        for m in range(n_neighbours):
+            j = neighbours[i, m]
+            for c in range(d):
+                dX[m, c] = X[j, c] - x_mean[c]
+                dY[m, c] = X[j + next_offset, c] - y_mean[c]
+        _ridge_fit(dX, dY, ridge, V, sigma_sq, CV, J_affine)
+        for r in range(d):
+            predicted = y_mean[r]
+            for c in range(d):
+                predicted += J_affine[r, c] * (X[i, c] - x_mean[c])
+            sq_error[i, r] = (X[i + next_offset, r] - predicted) ** 2
+
+
+@kernel
+def affine_jacobians(queries, X, neighbours, next_offset, ridge, out, spread, flatness):
+    """Affine least-squares Jacobians at points ``queries`` that need not be rows of X.
+
+    For query i, fit X[j + next_offset] - y_mean = J (X[j] - x_mean) over its neighbours j
+    (``neighbours[i]``, rows of X) about their centroids; ``spread`` and ``flatness`` as in
+    ``local_linear_jacobians``.
+    """
+    n_queries, n_neighbours = neighbours.shape
+    d = X.shape[1]
+    dX = np.empty((n_neighbours, d))
+    dY = np.empty((n_neighbours, d))
+    x_mean = np.empty(d)
+    y_mean = np.empty(d)
+    V = np.empty((d, d))
+    sigma_sq = np.empty(d)
+    CV = np.empty((d, d))
+    for i in range(n_queries):
+        _centroids(X, neighbours[i], 0, x_mean)
+        _centroids(X, neighbours[i], next_offset, y_mean)
+        for m in range(n_neighbours):
+            j = neighbours[i, m]
+            for c in range(d):
+                dX[m, c] = X[j, c] - x_mean[c]
+                dY[m, c] = X[j + next_offset, c] - y_mean[c]
+        spread[i], flatness[i] = _ridge_fit(dX, dY, ridge, V, sigma_sq, CV, out[i])
+
+
+@kernel
+def _centroids(X, rows, offset, mean):
+    """mean <- the mean of the rows ``rows + offset`` of X."""
+    mean[:] = 0.0
+    for j in rows:
+        for c in range(X.shape[1]):
+            mean[c] += X[j + offset, c]
+    for c in range(X.shape[1]):
+        mean[c] /= rows.shape[0]
+
+
+@kernel
+def _ridge_fit(dX, dY, ridge, V, sigma_sq, CV, J):
+    """J <- argmin |dY - dX J^T|^2 + shift |J|^2, through the SVD of dX (destroyed).
+
+    ``shift`` is ``ridge`` times the mean squared singular value of dX, so the fit does not
+    depend on the data's scale. With dX = U S V^T, J = dY^T U S (S^2 + shift)^-1 V^T: finite
+    whatever the data, and zero along any direction dX does not span (J = 0 if every row of
+    dX is 0).
+
+    Returns how degenerate the neighbourhood is: its spread, the smaller of the root mean
+    squared rows of dX and dY (0 if the points or their successors all coincide), and the
+    smallest over the largest singular value of J (0 if J = 0), at rounding level when the
+    neighbours or their successors span fewer dimensions than the state (duplicate or
+    quantised points, a lower-dimensional set), so that J is singular.
+    """
+    n_rows, d = dX.shape
+    total_x = _singular_values(dX, V, sigma_sq)  # dX <- U S
+    shift = ridge * total_x / d
+    for c in range(d):
+        sigma_sq[c] = 1.0 / (sigma_sq[c] + shift) if sigma_sq[c] + shift > 0.0 else 0.0
+    np.dot(dY.T, dX, CV)  # dY^T U S
+    for r in range(d):
         for c in range(d):
-            trace += G[c, c]
+            value = 0.0
+            for e in range(d):
+                value += CV[r, e] * sigma_sq[e] * V[c, e]
+            J[r, c] = value
+    total_y = 0.0
+    for m in range(n_rows):
         for c in range(d):
-            G[c, c] += ridge * trace / d
-        # J G = C  ->  J = C G^{-1}; G is symmetric positive definite.
-        out[i] = np.linalg.solve(G, C.T).T
+            total_y += dY[m, c] * dY[m, c]
+    spread = np.sqrt(min(total_x, total_y) / n_rows)
+    CV[:, :] = J
+    _singular_values(CV, V, sigma_sq)
+    largest, smallest = sigma_sq.max(), sigma_sq.min()
+    return spread, np.sqrt(smallest / largest) if largest > 0.0 else 0.0
+
+
+@kernel
+def _singular_values(A, V, sigma_sq):
+    """A <- A V = U S (one-sided Jacobi); sigma_sq <- S^2; returns the sum of S^2."""
+    _one_sided_jacobi(A, V)
+    total = 0.0
+    for c in range(A.shape[1]):
+        norm_sq = 0.0
+        for m in range(A.shape[0]):
+            norm_sq += A[m, c] * A[m, c]
+        sigma_sq[c] = norm_sq
+        total += norm_sq
+    return total
+
+
+@kernel
+def _one_sided_jacobi(A, V):
+    """In place: A <- A V with orthogonal columns, V orthogonal (Hestenes' one-sided Jacobi).
+
+    The column norms of the result are the singular values of A, each to high relative
+    accuracy, so a direction the rows of A do not span shows as a singular value at
+    rounding level (or exactly 0) rather than being lost in the rounding of A^T A.
+    """
+    n_rows, d = A.shape
+    V[:, :] = 0.0
+    for c in range(d):
+        V[c, c] = 1.0
+    for _ in range(60):
+        rotated = False
+        for p in range(d - 1):
+            for q in range(p + 1, d):
+                alpha, beta, gamma = 0.0, 0.0, 0.0
+                for m in range(n_rows):
+                    alpha += A[m, p] * A[m, p]
+                    beta += A[m, q] * A[m, q]
+                    gamma += A[m, p] * A[m, q]
+                if abs(gamma) <= 1e-15 * np.sqrt(alpha * beta):
+                    continue  # already orthogonal to working precision (also gamma = 0)
+                rotated = True
+                zeta = (beta - alpha) / (2.0 * gamma)
+                if abs(zeta) > 1e150:  # t ~ 1 / (2 zeta) without overflowing zeta^2
+                    t = 0.5 / zeta
+                else:
+                    t = 1.0 / (abs(zeta) + np.sqrt(1.0 + zeta * zeta))
+                    if zeta < 0.0:
+                        t = -t
+                cos = 1.0 / np.sqrt(1.0 + t * t)
+                sin = cos * t
+                _rotate_columns(A, p, q, cos, sin)
+                _rotate_columns(V, p, q, cos, sin)
+        if not rotated:
+            break
+
+
+@kernel
+def _rotate_columns(A, p, q, cos, sin):
+    """Columns (p, q) of A <- (cos p - sin q, sin p + cos q)."""
+    for m in range(A.shape[0]):
+        a_p, a_q = A[m, p], A[m, q]
+        A[m, p] = cos * a_p - sin * a_q
+        A[m, q] = sin * a_p + cos * a_q
