@@ -48,7 +48,7 @@ def fit_and_measure(data, tau, seed, n_init=1):
     start = time.perf_counter()
     est.fit(X_train)
     fit_s = time.perf_counter() - start
-    context = X_train[-est.sequence_length:]
+    context = X_train[-est.sequence_length_:]
     with np.errstate(over="ignore", invalid="ignore"):
         X_gen = est.simulate(max(N_GENERATED, len(X_test)), X_context=context)
     return {"tau": "None" if tau is None else tau, "seed": seed,
