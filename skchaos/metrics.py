@@ -8,6 +8,7 @@ is measured from teacher-forced starts (:func:`prediction_error`,
 ``scoring=`` callable for model selection, higher is better.
 """
 
+import math
 from collections import namedtuple
 from numbers import Integral, Real
 
@@ -15,6 +16,13 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d
 from scipy.special import logsumexp
 from sklearn.utils import check_array, check_random_state
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+    validate_params,
+)
 
 __all__ = [
     "make_free_run_scorer",
@@ -27,18 +35,78 @@ __all__ = [
 ]
 
 
+# Parameter constraints. An Interval rejects NaN, and one open at an unbounded end (None)
+# rejects infinity there: Interval(Real, 0, None, closed="left") is [0, inf).
+_POSITIVE_INT = Interval(Integral, 1, None, closed="left")
+_POSITIVE_REAL = Interval(Real, 0, None, closed="neither")
+_NON_NEGATIVE_REAL = Interval(Real, 0, None, closed="left")
+# Bin positions are float64, whose integers are exact up to 2**53.
+_MAX_BINS = 2**53
+# Above this many features, "auto" uses mixtures: bins are too sparse.
+_MAX_BINNED_FEATURES = 5
+# A Gaussian kernel this many times wider than the spectrum flattens it (measured: to within
+# 3e-6 of uniform); a wider one changes nothing but the memory its kernel needs.
+_FLAT_SMOOTHING = 10
+# Below this standard deviation scipy's Gaussian kernel has radius 0: the identity (and a
+# tiny one divides by zero).
+_MIN_SMOOTHING = 0.125
+# Smallest exponent of the rescaling below: 2**1021 is still finite.
+_MIN_SCALE_EXPONENT = -1021
+
+
+def _unit_scale(X, axis=0):
+    """Powers of two that bring the largest magnitude (per column, or overall) near 1.
+
+    Multiplying by a power of two is exact, so a measure that does not depend on the
+    data's units is unchanged, and its squares and ranges can neither overflow nor vanish.
+    """
+    _, exponent = np.frexp(np.max(np.abs(X), axis=axis, initial=0.0))
+    return np.ldexp(1.0, -np.maximum(exponent, _MIN_SCALE_EXPONENT))
+
+
+def _in_units_of(X_ref, *others, axis=0):
+    """X_ref and the other arrays rescaled by the powers of two of :func:`_unit_scale`
+    (X_ref); values of the others too large for the new units become infinite."""
+    scale = _unit_scale(X_ref, axis=axis)
+    with np.errstate(over="ignore"):
+        return (X_ref * scale, *(X * scale for X in others))
+
+
+def _check_data(X, **kwargs):
+    """``check_array(X, dtype=np.float64, **kwargs)`` without the RuntimeWarning that its
+    quick finiteness test (a sum, where inf + -inf is invalid) raises on finite data near
+    the float64 limit, before its exact test passes them."""
+    with np.errstate(invalid="ignore"):
+        return check_array(X, dtype=np.float64, **kwargs)
+
+
 def _check_pair(X_true, X_gen):
-    X_true = check_array(X_true, dtype=np.float64, ensure_min_samples=1,
-                         input_name="X_true")
+    X_true = _check_data(X_true, ensure_min_samples=1, input_name="X_true")
     # A diverged free run is a bad model, not bad input: non-finite rows fall off the grid.
-    X_gen = check_array(X_gen, dtype=np.float64, ensure_min_samples=1,
-                        ensure_all_finite=False, input_name="X_gen")
+    X_gen = _check_data(X_gen, ensure_min_samples=1, ensure_all_finite=False,
+                        input_name="X_gen")
     if X_true.shape[1] != X_gen.shape[1]:
         raise ValueError(
             f"X_true has {X_true.shape[1]} features but X_gen has {X_gen.shape[1]}.")
     return X_true, X_gen
 
 
+@validate_params(
+    {
+        "X_true": ["array-like"],
+        "X_gen": ["array-like"],
+        "n_bins": [Interval(Integral, 1, _MAX_BINS, closed="both")],
+        "method": [StrOptions({"auto", "binning", "gmm"})],
+        "direction": [StrOptions({"true_gen", "gen_true"})],
+        "pseudo_count": [_POSITIVE_REAL],
+        "margin": [_NON_NEGATIVE_REAL],
+        "n_centres": [_POSITIVE_INT],
+        "scale": [_POSITIVE_REAL],
+        "n_mc": [_POSITIVE_INT],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def state_space_divergence(X_true, X_gen, n_bins=30, *, method="auto", direction="true_gen",
                            pseudo_count=1e-5, margin=0.05, n_centres=1000, scale=1.0,
                            n_mc=1000, random_state=0):
@@ -66,14 +134,14 @@ def state_space_divergence(X_true, X_gen, n_bins=30, *, method="auto", direction
     Parameters
     ----------
     X_true : array-like of shape (n_samples_true, n_features)
-        Observed trajectory; defines the grid.
+        Observed trajectory; defines the grid. Must be finite.
     X_gen : array-like of shape (n_samples_gen, n_features)
-        Generated (free-run) trajectory.
+        Generated (free-run) trajectory; may hold NaN or inf (a diverged run).
     n_bins : int, default=30
-        Bins per dimension.
+        Bins per dimension, at most 2**53.
     pseudo_count : float, default=1e-5
-        Additive smoothing per bin, in counts; keeps the divergence finite when the model
-        never visits a bin the data visits.
+        Additive smoothing per bin, in counts, > 0; keeps the divergence finite when the
+        model never visits a bin the data visits.
     method : {"auto", "binning", "gmm"}, default="auto"
         Histograms on a grid, or Gaussian mixtures on the points; "auto" bins up to 5
         features.
@@ -81,11 +149,11 @@ def state_space_divergence(X_true, X_gen, n_bins=30, *, method="auto", direction
         KL(true || generated), which punishes a model that misses parts of the attractor,
         or KL(generated || true), which punishes mass where the data never go.
     margin : float, default=0.05
-        Binning: widening of the grid on each side, as a fraction of the data's range.
+        Binning: widening of the grid on each side, as a fraction of the data's range, >= 0.
     n_centres : int, default=1000
         Mixtures: components per series (all points if fewer).
     scale : float, default=1.0
-        Mixtures: standard deviation of each component, in units of X_true's std.
+        Mixtures: standard deviation of each component, in units of X_true's std, > 0.
     n_mc : int, default=1000
         Mixtures: Monte Carlo samples.
     random_state : int, RandomState instance or None, default=0
@@ -94,7 +162,11 @@ def state_space_divergence(X_true, X_gen, n_bins=30, *, method="auto", direction
     Returns
     -------
     divergence : float
-        Zero for identical histograms; larger is worse.
+        Zero for identical histograms; larger is worse. KL(true || generated) on bins is
+        always finite. It is +inf for KL(generated || true) on bins when no generated point
+        falls on the grid, for mixtures when no generated point is finite, and for mixtures
+        when some sample has no density under the other mixture at float64 precision
+        (components so narrow, or runs so far apart, that exp underflows).
 
     Examples
     --------
@@ -106,61 +178,85 @@ def state_space_divergence(X_true, X_gen, n_bins=30, *, method="auto", direction
     True
     """
     X_true, X_gen = _check_pair(X_true, X_gen)
-    if method not in ("auto", "binning", "gmm"):
-        raise ValueError(f"method must be 'auto', 'binning' or 'gmm', got {method!r}.")
-    if direction not in ("true_gen", "gen_true"):
-        raise ValueError(f"direction must be 'true_gen' or 'gen_true', got {direction!r}.")
-    if method == "gmm" or (method == "auto" and X_true.shape[1] > 5):
+    # Both measures are unchanged by a common rescaling of each feature.
+    X_true, X_gen = _in_units_of(X_true, X_gen)
+    if method == "gmm" or (method == "auto" and X_true.shape[1] > _MAX_BINNED_FEATURES):
         return _gmm_divergence(X_true, X_gen, direction, n_centres, scale, n_mc,
                                random_state)
-    if direction == "gen_true":
-        # The grid stays the data's: generated mass off the grid is lost, not binned.
-        finite = np.isfinite(X_gen).all(axis=1)
-        low, high = X_true.min(axis=0), X_true.max(axis=0)
-        width = np.where(high > low, high - low, 1.0)
-        inside = finite & np.all((X_gen >= low - margin * width)
-                                 & (X_gen <= high + margin * width), axis=1)
-        if not inside.any():
-            return float("inf")
-        return _binned_divergence(X_gen[inside], X_true, n_bins, pseudo_count, margin,
-                                  grid_from=X_true)
-    return _binned_divergence(X_true, X_gen, n_bins, pseudo_count, margin, grid_from=X_true)
+    return _binned_divergence(X_true, X_gen, direction, n_bins, pseudo_count, margin)
 
 
-def _binned_divergence(P, Q, n_bins, pseudo_count, margin, grid_from):
-    """KL(P || Q) of smoothed occupation histograms on the grid of ``grid_from``."""
-    if not isinstance(n_bins, Integral) or n_bins < 1:
-        raise ValueError(f"n_bins must be a positive integer, got {n_bins!r}.")
-    if not isinstance(pseudo_count, Real) or pseudo_count <= 0:
-        raise ValueError(f"pseudo_count must be a positive float, got {pseudo_count!r}.")
-    low, high = grid_from.min(axis=0), grid_from.max(axis=0)
-    width = np.where(high > low, high - low, 1.0)
-    low = low - margin * width
-    bin_width = width * (1.0 + 2.0 * margin) / n_bins
+def _bin_codes(X, low, width, n_bins, margin):
+    """Integer bin coordinates of the rows of X on the grid; rows off it are left out.
 
-    def bin_codes(X):
-        with np.errstate(invalid="ignore", over="ignore"):
-            idx = np.floor((X - low) / bin_width)
-        inside = np.all((idx >= 0) & (idx < n_bins), axis=1)
-        return idx[inside].astype(np.int64)
+    The grid spans [low - margin * width, low + (1 + margin) * width] per feature, its
+    last bin closed (as in ``np.histogram``). The position in bins is
+    ``n_bins * (u + margin) / (1 + 2 margin)`` with ``u = (X - low) / width``, written so
+    that no finite margin overflows it.
+    """
+    margin = float(margin)  # Python floats overflow to inf without a numpy warning
+    shrink = 1.0 / (1.0 + 2.0 * margin)  # 0.0 for a margin so large that 2 * margin is inf
+    offset = 1.0 / (2.0 + 1.0 / margin) if margin > 0 else 0.0  # margin / (1 + 2 margin)
+    with np.errstate(over="ignore", invalid="ignore"):
+        position = n_bins * ((X - low) / width * shrink + offset)
+    inside = np.all((position >= 0) & (position <= n_bins), axis=1)
+    return np.minimum(np.floor(position[inside]), n_bins - 1).astype(np.int64)
 
-    codes_true, codes_gen = bin_codes(P), bin_codes(Q)
-    occupied, inverse = np.unique(np.concatenate([codes_true, codes_gen]), axis=0,
+
+def _binned_divergence(X_true, X_gen, direction, n_bins, pseudo_count, margin):
+    """KL divergence of smoothed occupation histograms on the grid of ``X_true``."""
+    low = X_true.min(axis=0)
+    width = X_true.max(axis=0) - low
+    width[width == 0] = 1.0
+    codes_true = _bin_codes(X_true, low, width, n_bins, margin)
+    codes_gen = _bin_codes(X_gen, low, width, n_bins, margin)
+    if direction == "true_gen":
+        # Generated rows off the grid stay in the normaliser: mass the model misplaced.
+        return _smoothed_kl(codes_true, len(X_true), codes_gen, len(X_gen), n_bins,
+                            pseudo_count)
+    # The grid stays the data's: generated mass off the grid is lost, not binned.
+    if len(codes_gen) == 0:
+        return float("inf")
+    return _smoothed_kl(codes_gen, len(codes_gen), codes_true, len(X_true), n_bins,
+                        pseudo_count)
+
+
+def _smoothed_kl(codes_p, n_p, codes_q, n_q, n_bins, pseudo_count):
+    """KL(P || Q) of histograms smoothed by ``pseudo_count`` in each of all K bins.
+
+    ``codes_p`` are the bins of P's rows on the grid, ``n_p`` all of P's rows; the same for
+    Q. p_i = (c_i + pseudo_count) / (n_p + pseudo_count * K), with K = n_bins ** n_features.
+    Only occupied bins are stored; the normalisers are kept as logarithms because K (and
+    ``pseudo_count``) can lie far outside the range of a float.
+    """
+    occupied, inverse = np.unique(np.concatenate([codes_p, codes_q]), axis=0,
                                   return_inverse=True)
     inverse = inverse.ravel()
-    counts_true = np.bincount(inverse[:len(codes_true)], minlength=len(occupied))
-    counts_gen = np.bincount(inverse[len(codes_true):], minlength=len(occupied))
+    counts_p = np.bincount(inverse[:len(codes_p)], minlength=len(occupied))
+    counts_q = np.bincount(inverse[len(codes_p):], minlength=len(occupied))
 
-    n_total_bins = float(n_bins) ** P.shape[1]
-    p_norm = len(P) + pseudo_count * n_total_bins
-    q_norm = len(Q) + pseudo_count * n_total_bins
-    p = (counts_true + pseudo_count) / p_norm
-    q = (counts_gen + pseudo_count) / q_norm
-    divergence = np.sum(p * np.log(p / q))
+    n_features = codes_p.shape[1]
+    log_alpha = math.log(pseudo_count)
+    log_smoothing = log_alpha + n_features * math.log(n_bins)  # log(pseudo_count * K)
+    log_norm_p = float(np.logaddexp(math.log(n_p), log_smoothing))
+    log_norm_q = float(np.logaddexp(math.log(n_q), log_smoothing))
+    log_p = np.log(counts_p + pseudo_count) - log_norm_p
+    log_q = np.log(counts_q + pseudo_count) - log_norm_q
+    divergence = float(np.sum(np.exp(log_p) * (log_p - log_q)))
     # Bins that neither series visits all hold the same smoothed mass.
-    p_empty, q_empty = pseudo_count / p_norm, pseudo_count / q_norm
-    divergence += (n_total_bins - len(occupied)) * p_empty * np.log(p_empty / q_empty)
-    return float(divergence)
+    n_empty = int(n_bins) ** n_features - len(occupied)
+    if n_empty > 0:
+        empty_mass_p = math.exp(math.log(n_empty) + log_alpha - log_norm_p)
+        divergence += empty_mass_p * (log_norm_q - log_norm_p)
+    return divergence
+
+
+def _even_subset(X, n_rows):
+    """At most ``n_rows`` rows evenly spaced along X: covers all of a run, and equal series
+    give equal subsets."""
+    if len(X) <= n_rows:
+        return X
+    return X[np.linspace(0, len(X) - 1, n_rows).astype(np.int64)]
 
 
 def _gmm_divergence(X_true, X_gen, direction, n_centres, scale, n_mc, random_state):
@@ -168,33 +264,34 @@ def _gmm_divergence(X_true, X_gen, direction, n_centres, scale, n_mc, random_sta
     rng = check_random_state(random_state)
     mean, std = X_true.mean(axis=0), X_true.std(axis=0)
     std[std == 0] = 1.0
-    finite = np.isfinite(X_gen).all(axis=1)
-    if not finite.any():
-        return float("inf")
     A = (X_true - mean) / std
-    G = (X_gen[finite] - mean) / std
-
-    def centres(X):
-        # Evenly spaced along the run: covers all of it, and equal series get equal centres.
-        if len(X) <= n_centres:
-            return X
-        return X[np.linspace(0, len(X) - 1, n_centres).astype(np.int64)]
-
-    A, G = centres(A), centres(G)
+    with np.errstate(over="ignore", invalid="ignore"):
+        G = (X_gen - mean) / std
+    G = G[np.isfinite(G).all(axis=1)]
+    if len(G) == 0:
+        return float("inf")
+    A, G = _even_subset(A, n_centres), _even_subset(G, n_centres)
     P, Q = (A, G) if direction == "true_gen" else (G, A)
-    samples = P[rng.randint(len(P), size=n_mc)] + scale * rng.standard_normal(
-        (n_mc, P.shape[1]))
+    # Each sample is a centre of P plus scale * noise; kept apart, so that neither a tiny
+    # nor a huge scale overflows the sample itself.
+    picks = P[rng.randint(len(P), size=n_mc)]
+    noise = rng.standard_normal((n_mc, P.shape[1]))
 
-    def log_density(centres_):
-        sq = ((samples[:, None, :] - centres_[None, :, :]) ** 2).sum(axis=2)
+    def log_density(centres):
+        with np.errstate(over="ignore"):
+            offsets = (picks[:, None, :] - centres[None, :, :]) / scale + noise[:, None, :]
+            sq = (offsets**2).sum(axis=2)
         # The Gaussian normalisation is common to both mixtures and cancels.
-        return logsumexp(-0.5 * sq / scale**2, axis=1) - np.log(len(centres_))
+        return logsumexp(-0.5 * sq, axis=1) - np.log(len(centres))
 
-    return float(np.mean(log_density(P) - log_density(Q)))
+    # Finite or +inf: a sample's own centre keeps log_density(P) finite.
+    with np.errstate(over="ignore"):
+        return float(np.mean(log_density(P) - log_density(Q)))
 
 
 def _smoothed_spectrum(x, smoothing, segment_length, cutoff):
-    """Power spectrum of a z-scored series, averaged over segments, smoothed, normalised."""
+    """Power spectrum of a z-scored series, averaged over segments, smoothed, normalised;
+    None if the kept frequencies hold no power."""
     x = (x - x.mean()) / x.std()
     n_segments = max(1, len(x) // segment_length) if segment_length else 1
     length = len(x) // n_segments
@@ -202,11 +299,38 @@ def _smoothed_spectrum(x, smoothing, segment_length, cutoff):
     spectrum = (np.abs(np.fft.rfft(segments, axis=1)) ** 2).mean(axis=0)
     if cutoff is not None:
         spectrum = spectrum[:cutoff]
-    if smoothing > 0:
-        spectrum = gaussian_filter1d(spectrum, smoothing)
-    return spectrum / spectrum.sum()
+    if smoothing >= _MIN_SMOOTHING:
+        spectrum = gaussian_filter1d(spectrum, min(smoothing, _FLAT_SMOOTHING * len(spectrum)))
+    total = spectrum.sum()
+    return spectrum / total if total > 0 else None
 
 
+def _spectral_distance(x_true, x_gen, smoothing, segment_length, cutoff):
+    """Hellinger distance between the spectra of two series of equal length."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        gen_std = x_gen.std()
+    # A run so large that its spread overflows is as diverged as a non-finite one.
+    if not np.isfinite(gen_std) or gen_std == 0 or x_true.std() == 0:
+        both_constant = x_true.std() == 0 and np.all(x_gen == x_gen[0])
+        return 0.0 if both_constant else 1.0
+    p = _smoothed_spectrum(x_true, smoothing, segment_length, cutoff)
+    q = _smoothed_spectrum(x_gen, smoothing, segment_length, cutoff)
+    if p is None or q is None:  # no power below the cutoff: alike only if both lack it
+        return 0.0 if p is None and q is None else 1.0
+    overlap = np.sum(np.sqrt(p * q))
+    return float(np.sqrt(max(0.0, 1.0 - overlap))) if np.isfinite(overlap) else 1.0
+
+
+@validate_params(
+    {
+        "X_true": ["array-like"],
+        "X_gen": ["array-like"],
+        "smoothing": [_NON_NEGATIVE_REAL],
+        "segment_length": [Interval(Integral, 2, None, closed="left"), None],
+        "cutoff": [Interval(Integral, 2, None, closed="left"), None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def power_spectrum_distance(X_true, X_gen, smoothing=20.0, *, segment_length=None,
                             cutoff=None):
     """Hellinger distance between power spectra, averaged over features.
@@ -222,22 +346,26 @@ def power_spectrum_distance(X_true, X_gen, smoothing=20.0, *, segment_length=Non
     Parameters
     ----------
     X_true : array-like of shape (n_samples, n_features)
-        Observed series.
+        Observed series. Must be finite.
     X_gen : array-like of shape (n_samples_gen, n_features)
-        Generated series.
+        Generated series; may hold NaN or inf (a diverged run).
     smoothing : float, default=20.0
         Standard deviation of the Gaussian smoothing kernel, in frequency bins; 0 for none.
-    segment_length : int, default=None
+        Values above ten times the number of frequency bins act as that (the smoothed
+        spectra are then flat to within a few parts per million).
+    segment_length : int >= 2, default=None
         Average the spectra of consecutive segments this long (less noise, coarser
         frequencies); None uses the whole series.
-    cutoff : int, default=None
+    cutoff : int >= 2, default=None
         Keep only the first ``cutoff`` frequency bins (the slow, well-resolved part).
 
     Returns
     -------
     distance : float
         Mean Hellinger distance over features, in [0, 1]. A generated series that is
-        non-finite or constant scores 1 on that feature.
+        non-finite, constant, or so large next to the data that its spread overflows
+        scores 1 on that feature (0 if the data are constant too). A series without power
+        below ``cutoff`` counts as disjoint from one with power there.
 
     Examples
     --------
@@ -251,48 +379,45 @@ def power_spectrum_distance(X_true, X_gen, smoothing=20.0, *, segment_length=Non
     True
     """
     X_true, X_gen = _check_pair(X_true, X_gen)
-    if not isinstance(smoothing, Real) or smoothing < 0:
-        raise ValueError(f"smoothing must be a non-negative float, got {smoothing!r}.")
-    for name, value in (("segment_length", segment_length), ("cutoff", cutoff)):
-        if value is not None and (not isinstance(value, Integral) or value < 2):
-            raise ValueError(f"{name} must be an integer >= 2 or None, got {value!r}.")
+    # Spectra of z-scored series do not depend on units; in X_true's units, spreads
+    # cannot overflow unless X_gen dwarfs the data.
+    X_true, X_gen = _in_units_of(X_true, X_gen)
     n = min(len(X_true), len(X_gen))
-    distances = []
-    for j in range(X_true.shape[1]):
-        x_true, x_gen = X_true[:n, j], X_gen[:n, j]
-        with np.errstate(over="ignore", invalid="ignore"):
-            gen_std = x_gen.std()
-        # A run so large that its spread overflows is as diverged as a non-finite one.
-        if not np.isfinite(gen_std) or gen_std == 0 or x_true.std() == 0:
-            both_constant = x_true.std() == 0 and np.all(x_gen == x_gen[0])
-            distances.append(0.0 if both_constant else 1.0)
-            continue
-        p = _smoothed_spectrum(x_true, smoothing, segment_length, cutoff)
-        q = _smoothed_spectrum(x_gen, smoothing, segment_length, cutoff)
-        overlap = np.sum(np.sqrt(p * q))
-        distances.append(np.sqrt(max(0.0, 1.0 - overlap)) if np.isfinite(overlap) else 1.0)
-    return float(np.mean(distances))
+    return float(np.mean([
+        _spectral_distance(X_true[:n, j], X_gen[:n, j], smoothing, segment_length, cutoff)
+        for j in range(X_true.shape[1])]))
 
 
 def _forecasts(estimator, X, n_steps, n_warmup, stride):
-    """Free runs of ``n_steps`` from teacher-forced starts along X.
+    """Free runs of ``n_steps`` from teacher-forced starts along the checked array X.
 
     Start s is forced along rows s - n_warmup + 1 .. s; returns the starts and the
     forecasts, shape (n_starts, n_steps, n_features), in the data's units.
     """
-    X = check_array(X, dtype=np.float64, input_name="X")
-    for name, value in (("n_steps", n_steps), ("n_warmup", n_warmup), ("stride", stride)):
-        if not isinstance(value, Integral) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
     starts = np.arange(n_warmup - 1, len(X) - n_steps, stride)
     if len(starts) == 0:
         raise ValueError(f"X has {len(X)} samples, too few for n_warmup={n_warmup} and "
-                         f"n_steps={n_steps}.")
+                         f"n_steps={n_steps}: at least {n_warmup + n_steps} are needed.")
     runs = np.stack([estimator.simulate(n_steps, X_context=X[s - n_warmup + 1:s + 1])
                      for s in starts])
-    return X, starts, runs
+    return starts, np.asarray(runs, dtype=np.float64)
 
 
+# The error given to a forecast that is non-finite (or overflows): the model ranks below
+# every finite one, and the result stays a number.
+_LARGEST_ERROR = np.finfo(np.float64).max
+
+
+@validate_params(
+    {
+        "estimator": [HasMethods(["simulate"])],
+        "X": ["array-like"],
+        "n_steps": [_POSITIVE_INT],
+        "n_warmup": [_POSITIVE_INT],
+        "stride": [_POSITIVE_INT],
+    },
+    prefer_skip_nested_validation=True,
+)
 def prediction_error(estimator, X, n_steps, *, n_warmup=10, stride=10):
     """Mean squared error after ``n_steps`` free steps from teacher-forced starts.
 
@@ -318,6 +443,7 @@ def prediction_error(estimator, X, n_steps, *, n_warmup=10, stride=10):
     Returns
     -------
     error : float
+        Finite: a forecast that is non-finite or overflows counts as the largest float.
 
     Examples
     --------
@@ -329,25 +455,43 @@ def prediction_error(estimator, X, n_steps, *, n_warmup=10, stride=10):
     >>> bool(prediction_error(est, X[-500:], 5) < prediction_error(est, X[-500:], 100))
     True
     """
-    X, starts, runs = _forecasts(estimator, X, n_steps, n_warmup, stride)
+    X = _check_data(X, input_name="X")
+    starts, runs = _forecasts(estimator, X, n_steps, n_warmup, stride)
+    # Powers of two per feature: the standardised error is unchanged, and X's squares
+    # cannot overflow.
+    scale = _unit_scale(X)
+    X = X * scale
     std = X.std(axis=0)
-    std[std == 0] = 1.0
+    std = np.where(std > 0, std, scale)  # constant feature: absolute error, in X's units
     with np.errstate(over="ignore", invalid="ignore"):
-        error = ((runs[:, -1] - X[starts + n_steps]) / std) ** 2
-    error = np.where(np.isfinite(error), error, np.finfo(float).max)
-    return float(np.mean(error))
+        error = ((runs[:, -1] * scale - X[starts + n_steps]) / std) ** 2
+        error = np.where(np.isfinite(error), error, _LARGEST_ERROR)
+        return float(min(np.mean(error), _LARGEST_ERROR))
 
 
 ValidPredictionTime = namedtuple("ValidPredictionTime", ["steps", "lyapunov_times"])
 
 
+@validate_params(
+    {
+        "estimator": [HasMethods(["simulate"])],
+        "X": ["array-like"],
+        "threshold": [_NON_NEGATIVE_REAL],
+        "lyapunov": [_POSITIVE_REAL, None],
+        "dt": [_POSITIVE_REAL],
+        "max_steps": [_POSITIVE_INT],
+        "n_warmup": [_POSITIVE_INT],
+        "stride": [_POSITIVE_INT],
+    },
+    prefer_skip_nested_validation=True,
+)
 def valid_prediction_time(estimator, X, threshold=0.4, *, lyapunov=None, dt=1.0,
                           max_steps=1000, n_warmup=10, stride=50):
     """Steps a free run from the true state stays close to the data (median over starts).
 
     The error of a run at step t is ||x_hat_t - x_t|| / sqrt(mean ||x - mean(x)||^2) (the
-    data's overall spread); the valid time is the first step where it exceeds
-    ``threshold`` (``max_steps`` if it never does), the median over starts every
+    data's overall spread; 1 for constant data); the valid time is the first step where it
+    exceeds ``threshold`` (``max_steps`` if it never does), the median over starts every
     ``stride`` rows, each after ``n_warmup`` rows of teacher forcing.
 
     Parameters
@@ -357,12 +501,12 @@ def valid_prediction_time(estimator, X, threshold=0.4, *, lyapunov=None, dt=1.0,
     X : array-like of shape (n_samples, n_features)
         Test series, rows in time order.
     threshold : float, default=0.4
-        Normalised error at which a forecast stops being valid.
+        Normalised error at which a forecast stops being valid, >= 0.
     lyapunov : float, default=None
-        The system's largest Lyapunov exponent per time unit; gives the time in Lyapunov
-        times, lyapunov * dt * steps.
+        The system's largest Lyapunov exponent per time unit, > 0; gives the time in
+        Lyapunov times, lyapunov * dt * steps.
     dt : float, default=1.0
-        Sampling interval.
+        Sampling interval, > 0.
     max_steps : int, default=1000
         Longest run checked.
     n_warmup, stride : int
@@ -384,16 +528,30 @@ def valid_prediction_time(estimator, X, threshold=0.4, *, lyapunov=None, dt=1.0,
     >>> vpt.lyapunov_times == 0.9056 * 0.01 * vpt.steps
     True
     """
+    X = _check_data(X, input_name="X")
+    if len(X) <= n_warmup:
+        raise ValueError(f"X has {len(X)} samples, too few for n_warmup={n_warmup}: at "
+                         f"least {n_warmup + 1} are needed.")
     n_steps = min(max_steps, len(X) - n_warmup)
-    X, starts, runs = _forecasts(estimator, X, n_steps, n_warmup, stride)
+    starts, runs = _forecasts(estimator, X, n_steps, n_warmup, stride)
+    # One power of two for all features (the error is a norm across them): the normalised
+    # error is unchanged, and squares of X cannot overflow.
+    scale = _unit_scale(X, axis=None)
+    X = X * scale
     spread = np.sqrt(np.mean(np.sum((X - X.mean(axis=0)) ** 2, axis=1)))
+    if spread == 0:  # constant data: absolute error, in X's units
+        spread = scale
     targets = X[starts[:, None] + 1 + np.arange(n_steps)[None, :]]
     with np.errstate(over="ignore", invalid="ignore"):
-        error = np.linalg.norm(runs - targets, axis=2) / spread
+        error = np.linalg.norm(runs * scale - targets, axis=2) / spread
     exceeded = ~(error <= threshold)  # NaN counts as exceeded
     steps = np.where(exceeded.any(axis=1), exceeded.argmax(axis=1), n_steps)
     median = float(np.median(steps))
-    return ValidPredictionTime(median, None if lyapunov is None else lyapunov * dt * median)
+    if lyapunov is None:
+        return ValidPredictionTime(median, None)
+    # Python floats overflow to inf without a warning; 0 steps are 0 time, not inf * 0.
+    time = float(lyapunov) * float(dt) * median if median > 0 else 0.0
+    return ValidPredictionTime(median, time)
 
 
 # A free run at least this long (in all, over its starts) keeps the generated side's
@@ -429,11 +587,52 @@ def sample_observation_noise(X_observed, level, n_samples, random_state=0):
     divergence stops ranking models (docs/decisions.md). A fixed ``random_state`` gives
     every model the same noise, so their scores differ by the models alone.
     """
-    std = np.asarray(X_observed, dtype=np.float64).std(axis=0)
+    X_observed = np.asarray(X_observed, dtype=np.float64)
+    scale = _unit_scale(X_observed)  # exact: the std is the same, without overflow
     rng = np.random.RandomState(random_state)
-    return level * std * rng.standard_normal((n_samples, len(std)))
+    with np.errstate(over="ignore"):
+        std = (X_observed * scale).std(axis=0) / scale
+        return level * std * rng.standard_normal((n_samples, len(std)))
 
 
+def _default_warmup(estimator, n_samples):
+    """``min(sequence_length, n_samples // 2)``, with the fitted ``sequence_length_`` where
+    the estimator has one (``sequence_length="auto"``)."""
+    sequence_length = getattr(estimator, "sequence_length_", None)
+    if sequence_length is None:
+        sequence_length = estimator.sequence_length
+    return min(sequence_length, n_samples // 2)
+
+
+def _check_forwarded_params(function, params, supplied):
+    """Check now the parameters a scorer will pass on to ``function``.
+
+    Inside a search, an error raised while scoring becomes a NaN score and a warning, so a
+    misspelt or invalid parameter is rejected when the scorer is made. ``supplied`` are the
+    parameters the scorer passes itself.
+    """
+    constraints = function._skl_parameter_constraints
+    accepted = set(constraints) - set(supplied)
+    unknown = sorted(set(params) - accepted)
+    if unknown:
+        raise TypeError(f"{function.__name__} got unexpected parameter(s) {unknown}; the "
+                        f"scorer passes on only {sorted(accepted)}.")
+    validate_parameter_constraints({name: constraints[name] for name in params}, params,
+                                   caller_name=function.__name__)
+
+
+_FREE_RUN_MEASURES = {"state_space_divergence": state_space_divergence,
+                      "power_spectrum_distance": power_spectrum_distance}
+
+
+@validate_params(
+    {
+        "measure": [StrOptions(set(_FREE_RUN_MEASURES))],
+        "n_warmup": [_POSITIVE_INT, None],
+        "observation_noise": [_NON_NEGATIVE_REAL],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_free_run_scorer(measure="state_space_divergence", *, n_warmup=None,
                          observation_noise=0.0, **measure_params):
     """Scorer for ``scoring=``: minus a long-term measure of a free run along X.
@@ -459,7 +658,8 @@ def make_free_run_scorer(measure="state_space_divergence", *, n_warmup=None,
         before they are compared with X, so that noisy test data ranks models by their
         dynamics rather than by how little noise they reproduce.
     **measure_params
-        Passed to the measure.
+        Passed to the measure; checked when the scorer is made (TypeError for a name the
+        measure does not take, ValueError for an invalid value).
 
     Returns
     -------
@@ -477,19 +677,12 @@ def make_free_run_scorer(measure="state_space_divergence", *, n_warmup=None,
     >>> cross_val_score(est, X, cv=TimeSeriesSplit(2), scoring=scorer).shape
     (2,)
     """
-    measures = {"state_space_divergence": state_space_divergence,
-                "power_spectrum_distance": power_spectrum_distance}
-    if measure not in measures:
-        raise ValueError(f"measure must be one of {sorted(measures)}, got {measure!r}.")
-    function = measures[measure]
-    if not isinstance(observation_noise, Real) or not observation_noise >= 0:
-        raise ValueError("observation_noise must be a non-negative float, got "
-                         f"{observation_noise!r}.")
+    function = _FREE_RUN_MEASURES[measure]
+    _check_forwarded_params(function, measure_params, supplied=("X_true", "X_gen"))
 
     def scorer(estimator, X, y=None):
-        X = check_array(X, dtype=np.float64, ensure_min_samples=2, input_name="X")
-        warmup = (min(estimator.sequence_length, len(X) // 2) if n_warmup is None
-                  else n_warmup)
+        X = _check_data(X, ensure_min_samples=2, input_name="X")
+        warmup = _default_warmup(estimator, len(X)) if n_warmup is None else n_warmup
         warmup = max(1, min(warmup, len(X) - 1))
         n_rest = len(X) - warmup
         if measure == "state_space_divergence":
@@ -505,8 +698,12 @@ def make_free_run_scorer(measure="state_space_divergence", *, n_warmup=None,
     return scorer
 
 
+@validate_params({"n_steps": [_POSITIVE_INT]}, prefer_skip_nested_validation=True)
 def make_prediction_error_scorer(n_steps, **params):
     """Scorer for ``scoring=``: minus :func:`prediction_error` at ``n_steps``.
+
+    ``params`` (``n_warmup``, ``stride``) are passed on to :func:`prediction_error` and
+    checked when the scorer is made.
 
     Examples
     --------
@@ -515,14 +712,20 @@ def make_prediction_error_scorer(n_steps, **params):
     >>> callable(scorer)
     True
     """
+    _check_forwarded_params(prediction_error, params, supplied=("estimator", "X", "n_steps"))
+
     def scorer(estimator, X, y=None):
         return -prediction_error(estimator, X, n_steps, **params)
 
     return scorer
 
 
+@validate_params({"threshold": [_NON_NEGATIVE_REAL]}, prefer_skip_nested_validation=True)
 def make_valid_prediction_time_scorer(threshold=0.4, **params):
     """Scorer for ``scoring=``: :func:`valid_prediction_time` in steps (higher is better).
+
+    ``params`` (``max_steps``, ``n_warmup``, ``stride``, ...) are passed on to
+    :func:`valid_prediction_time` and checked when the scorer is made.
 
     Examples
     --------
@@ -530,6 +733,9 @@ def make_valid_prediction_time_scorer(threshold=0.4, **params):
     >>> callable(make_valid_prediction_time_scorer(0.4, max_steps=300))
     True
     """
+    _check_forwarded_params(valid_prediction_time, params,
+                            supplied=("estimator", "X", "threshold"))
+
     def scorer(estimator, X, y=None):
         return valid_prediction_time(estimator, X, threshold, **params).steps
 

@@ -5,15 +5,57 @@ reconstruct its state up to a smooth change of coordinates, which is what a dyna
 model needs as input when only part of the state is measured.
 """
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from scipy.spatial import cKDTree
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._atomic_fit import atomic_fit
+from .exceptions import UnreliableEstimateWarning
+from .metrics import _check_data, _unit_scale
+
 __all__ = ["DelayEmbedding", "false_nearest_neighbours", "first_minimum_delay"]
+
+_POSITIVE_INT = Interval(Integral, 1, None, closed="left")
+# The delay search looks at lags up to n_samples // 4, and a first minimum needs three.
+_MIN_LAGS = 3
+_MIN_SAMPLES_DELAY = 4 * _MIN_LAGS
+# Embedded points needed in a dimension for nearest neighbours to mean anything.
+_MIN_POINTS_FNN = 3
+# DelayEmbedding.fit runs inside atomic_fit and _fit_context: its helpers' warnings name
+# the user's call at this stack level.
+_FIT_HELPER_STACKLEVEL = 5
+
+
+def _check_series(x):
+    """A finite float64 series from an array-like of shape (n_samples,) or (n_samples, 1)."""
+    x = _check_data(x, ensure_2d=False, ensure_min_samples=0, input_name="x")
+    if x.ndim == 2 and x.shape[1] == 1:
+        x = x[:, 0]
+    if x.ndim != 1:
+        raise ValueError(f"x must be a series of shape (n_samples,) or (n_samples, 1), got "
+                         f"shape {x.shape}.")
+    return x
+
+
+def _delay_search_problem(x, name="x"):
+    """Why no delay can be chosen from the series x, or None."""
+    if len(x) < _MIN_SAMPLES_DELAY:
+        return (f"{name} has {len(x)} samples; choosing a delay needs at least "
+                f"{_MIN_SAMPLES_DELAY} (a first minimum needs {_MIN_LAGS} lags, and lags "
+                "go up to n_samples // 4)")
+    if x.min() == x.max():  # not np.ptp, which overflows on a range beyond float64
+        return f"{name} is constant, so no delay is better than another"
+    return None
+
+
+def _fnn_min_samples(delay, dimension):
+    """Samples needed for false nearest neighbours up to ``dimension`` at ``delay``."""
+    return dimension * delay + _MIN_POINTS_FNN
 
 
 def _mutual_information(x, lag, n_bins):
@@ -33,23 +75,39 @@ def _autocorrelation(x, max_lag):
     return acf / acf[0]
 
 
+@validate_params(
+    {
+        "x": ["array-like"],
+        "method": [StrOptions({"mutual_information", "autocorrelation"})],
+        "max_delay": [_POSITIVE_INT],
+        "n_bins": [Interval(Integral, 2, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def first_minimum_delay(x, method="mutual_information", max_delay=100, n_bins=32):
     """Delay (in samples) at the first local minimum of the mutual information, or where
     the autocorrelation first falls below 1/e.
 
     Parameters
     ----------
-    x : array-like of shape (n_samples,)
-        Scalar series.
+    x : array-like of shape (n_samples,) or (n_samples, 1)
+        Scalar series, finite, not constant, at least 12 samples.
     method : {"mutual_information", "autocorrelation"}, default="mutual_information"
     max_delay : int, default=100
-        Largest delay tried; returned when no minimum comes first.
-    n_bins : int, default=32
+        Largest delay tried (also at most ``n_samples // 4``); returned when no minimum
+        comes first.
+    n_bins : int >= 2, default=32
         Histogram bins of the mutual-information estimate.
 
     Returns
     -------
     delay : int
+
+    Raises
+    ------
+    ValueError
+        If x has fewer than 12 samples (lags go up to ``n_samples // 4``, and a first
+        minimum needs three of them), is constant, or is not finite.
 
     Examples
     --------
@@ -59,19 +117,20 @@ def first_minimum_delay(x, method="mutual_information", max_delay=100, n_bins=32
     >>> first_minimum_delay(np.sin(2 * np.pi * t / 40), method="autocorrelation")
     8
     """
-    x = np.asarray(x, dtype=float).ravel()
-    max_delay = max(1, min(max_delay, len(x) // 4))
+    x = _check_series(x)
+    problem = _delay_search_problem(x)
+    if problem is not None:
+        raise ValueError(problem + ".")
+    x = x * _unit_scale(x)  # exact; both criteria are scale-free, and squares stay finite
+    max_delay = min(max_delay, len(x) // 4)
     if method == "autocorrelation":
         below = np.nonzero(_autocorrelation(x, max_delay) < 1 / np.e)[0]
-        return int(below[0]) if len(below) else max_delay
-    if method != "mutual_information":
-        raise ValueError(f"method must be 'mutual_information' or 'autocorrelation', got "
-                         f"{method!r}.")
+        return int(below[0]) if len(below) else int(max_delay)
     mi = [_mutual_information(x, lag, n_bins) for lag in range(1, max_delay + 1)]
     for lag in range(1, len(mi) - 1):
         if mi[lag] < mi[lag - 1] and mi[lag] <= mi[lag + 1]:
             return lag + 1
-    return max_delay
+    return int(max_delay)
 
 
 def _embed(X, dimension, delay):
@@ -80,29 +139,49 @@ def _embed(X, dimension, delay):
     n, n_features = X.shape
     out = np.empty((n, n_features * dimension))
     for k in range(dimension):
-        shift = k * delay
+        shift = min(k * delay, n)  # a block shorter than the shift is all history
         block = out[:, k * n_features:(k + 1) * n_features]
         block[shift:] = X[:n - shift] if shift else X
         block[:shift] = X[0]
     return out
 
 
+@validate_params(
+    {
+        "x": ["array-like"],
+        "delay": [_POSITIVE_INT],
+        "max_dimension": [_POSITIVE_INT],
+        "ratio": [Interval(Real, 0, None, closed="neither")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def false_nearest_neighbours(x, delay, max_dimension=10, ratio=10.0):
     """Fraction of false nearest neighbours for embedding dimensions 1 .. max_dimension.
 
     A neighbour in dimension m is false if adding the next delayed coordinate moves it
     more than ``ratio`` times their distance away (Kennel, Brown & Abarbanel, 1992).
+    Points whose nearest neighbour is at distance 0 (repeated values) are left out; a
+    dimension where no point has a neighbour at positive distance (a constant series)
+    has fraction 0.
 
     Parameters
     ----------
-    x : array-like of shape (n_samples,)
+    x : array-like of shape (n_samples,) or (n_samples, 1)
+        Scalar series, finite, with at least ``max_dimension * delay + 3`` samples.
     delay : int
     max_dimension : int, default=10
     ratio : float, default=10.0
+        Positive and finite.
 
     Returns
     -------
     fractions : ndarray of shape (max_dimension,)
+
+    Raises
+    ------
+    ValueError
+        If x is too short for ``max_dimension`` at ``delay`` (dimension m compares m + 1
+        coordinates, and needs at least 3 such points) or is not finite.
 
     Examples
     --------
@@ -112,22 +191,33 @@ def false_nearest_neighbours(x, delay, max_dimension=10, ratio=10.0):
     >>> bool(fnn[0] > 0.5 and fnn[1] < 0.05)
     True
     """
-    x = np.asarray(x, dtype=float).ravel()
-    fractions = np.zeros(max_dimension)
-    for m in range(1, max_dimension + 1):
-        n = len(x) - m * delay
-        if n < 3:
-            fractions[m - 1:] = np.nan
-            break
-        E = np.column_stack([x[(m - 1 - k) * delay + delay:(m - 1 - k) * delay + delay + n]
-                             for k in range(m)])
-        extra = x[:n]  # the coordinate dimension m + 1 would add
-        distance, index = cKDTree(E).query(E, k=2)
-        d, j = distance[:, 1], index[:, 1]
-        usable = d > 0
+    x = _check_series(x)
+    needed = _fnn_min_samples(delay, max_dimension)
+    if len(x) < needed:
+        raise ValueError(f"x has {len(x)} samples; false nearest neighbours up to "
+                         f"dimension {max_dimension} with delay {delay} need at least "
+                         f"{needed}.")
+    if x.min() == x.max():
+        return np.zeros(max_dimension)  # no neighbour at positive distance anywhere
+    x = x * _unit_scale(x)  # exact; the criterion is scale-free, and distances stay finite
+    return np.array([_false_neighbour_fraction(x, m, delay, ratio)
+                     for m in range(1, max_dimension + 1)])
+
+
+def _false_neighbour_fraction(x, dimension, delay, ratio):
+    """Fraction of nearest neighbours in ``dimension`` that the next coordinate separates."""
+    n = len(x) - dimension * delay
+    E = np.column_stack([x[(dimension - k) * delay:(dimension - k) * delay + n]
+                         for k in range(dimension)])
+    extra = x[:n]  # the coordinate dimension + 1 would add
+    distance, index = cKDTree(E).query(E, k=2)
+    d, j = distance[:, 1], index[:, 1]
+    usable = d > 0
+    if not usable.any():
+        return 0.0
+    with np.errstate(over="ignore"):  # a subnormal distance: growth inf, a false neighbour
         growth = np.abs(extra - extra[j])[usable] / d[usable]
-        fractions[m - 1] = float(np.mean(growth > ratio)) if usable.any() else 0.0
-    return fractions
+    return float(np.mean(growth > ratio))
 
 
 class DelayEmbedding(TransformerMixin, BaseEstimator):
@@ -136,7 +226,9 @@ class DelayEmbedding(TransformerMixin, BaseEstimator):
     Row t becomes ``(x_t, x_{t-delay}, ..., x_{t-(dimension-1) delay})`` (for several
     columns, one block of columns per delay, current values first). Rows at the start have
     no full history; their missing past repeats the first sample, so the row count stays
-    and the transformer composes with estimators in a Pipeline. The current values are
+    and the transformer composes with estimators in a Pipeline. The same holds for a block
+    shorter than the embedding window: each of its rows is the corresponding row of a
+    longer block that starts with the same first sample. The current values are
     the first ``n_features_in_`` columns, which :meth:`inverse_transform` returns: the
     route from a free run of a model trained on embedded data back to the original
     coordinates.
@@ -146,10 +238,13 @@ class DelayEmbedding(TransformerMixin, BaseEstimator):
     dimension : int or "auto", default="auto"
         Copies per column; "auto" picks the smallest dimension whose fraction of false
         nearest neighbours (first column) is below ``fnn_threshold``, at most
-        ``max_dimension``.
+        ``max_dimension``. Dimension m can be tested on ``m * delay + 3`` samples or more;
+        if none of the testable dimensions passes and the series is too short for the
+        next one, "auto" takes that next one (1 if none is testable) and warns.
     delay : int or "auto", default="auto"
         Samples between copies; "auto" takes the first minimum of the mutual information
-        of the first column.
+        of the first column. On fewer than 12 samples, or a constant first column, "auto"
+        takes 1 and warns (:class:`~skchaos.exceptions.UnreliableEstimateWarning`).
     max_dimension : int, default=10
         Upper limit of the automatic dimension.
     fnn_threshold : float, default=0.05
@@ -162,7 +257,8 @@ class DelayEmbedding(TransformerMixin, BaseEstimator):
     dimension_, delay_ : int
         The values used.
     fnn_fractions_ : ndarray or None
-        False-nearest-neighbour fractions per dimension when ``dimension="auto"``.
+        False-nearest-neighbour fractions per tested dimension (1, 2, ...) when
+        ``dimension="auto"``; fewer than ``max_dimension`` when the series is too short.
     n_features_in_ : int
 
     Examples
@@ -192,32 +288,66 @@ class DelayEmbedding(TransformerMixin, BaseEstimator):
         self.max_dimension = max_dimension
         self.fnn_threshold = fnn_threshold
 
+    @atomic_fit
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Choose the delay and dimension (if "auto") from the first column of X.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Series, rows in time order.
+            Series, rows in time order, at least 2.
         y : None
             Ignored.
 
         Returns
         -------
         self : DelayEmbedding
+
+        Warns
+        -----
+        UnreliableEstimateWarning
+            If an "auto" value cannot be chosen from the data (see the class docstring for
+            the value used then).
         """
-        self._validate_params()
-        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
+        with np.errstate(invalid="ignore"):  # as in metrics._check_data
+            X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
         x = X[:, 0]
-        self.delay_ = (first_minimum_delay(x) if self.delay == "auto" else int(self.delay))
-        self.fnn_fractions_ = None
+        self.delay_ = self._choose_delay(x) if self.delay == "auto" else int(self.delay)
         if self.dimension == "auto":
-            self.fnn_fractions_ = false_nearest_neighbours(x, self.delay_, self.max_dimension)
-            low = np.nonzero(self.fnn_fractions_ < self.fnn_threshold)[0]
-            self.dimension_ = int(low[0] + 1) if len(low) else self.max_dimension
+            self.dimension_, self.fnn_fractions_ = self._choose_dimension(x)
         else:
-            self.dimension_ = int(self.dimension)
+            self.dimension_, self.fnn_fractions_ = int(self.dimension), None
         return self
+
+    @staticmethod
+    def _choose_delay(x):
+        """The first minimum of the mutual information, or 1 if x cannot show one."""
+        problem = _delay_search_problem(x, name="The first column of X")
+        if problem is None:
+            return first_minimum_delay(x)
+        warnings.warn(f"{problem}: delay='auto' uses delay 1.", UnreliableEstimateWarning,
+                      stacklevel=_FIT_HELPER_STACKLEVEL)
+        return 1
+
+    def _choose_dimension(self, x):
+        """The smallest dimension that false nearest neighbours do not reject, and the
+        fractions of the dimensions x is long enough to test (at most max_dimension)."""
+        testable = min(self.max_dimension, (len(x) - _MIN_POINTS_FNN) // self.delay_)
+        fractions = (false_nearest_neighbours(x, self.delay_, testable) if testable >= 1
+                     else np.empty(0))
+        passing = np.flatnonzero(fractions < self.fnn_threshold)
+        if len(passing):
+            return int(passing[0]) + 1, fractions
+        dimension = min(len(fractions) + 1, self.max_dimension)
+        if len(fractions) < self.max_dimension:
+            needed = _fnn_min_samples(self.delay_, dimension)
+            warnings.warn(
+                f"The first column of X has {len(x)} samples, too few to test dimension "
+                f"{dimension} at delay {self.delay_} (needs {needed}): dimension='auto' "
+                f"uses {dimension}, the smallest not rejected by false nearest neighbours.",
+                UnreliableEstimateWarning, stacklevel=_FIT_HELPER_STACKLEVEL)
+        return dimension, fractions
 
     def transform(self, X):
         """Embed X (rows in time order).
@@ -231,7 +361,8 @@ class DelayEmbedding(TransformerMixin, BaseEstimator):
         X_embedded : ndarray of shape ``(n_samples, n_features * dimension_)``
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
+        with np.errstate(invalid="ignore"):  # as in metrics._check_data
+            X = validate_data(self, X, dtype=np.float64, reset=False)
         return _embed(X, self.dimension_, self.delay_)
 
     def inverse_transform(self, X):
@@ -240,15 +371,17 @@ class DelayEmbedding(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape ``(n_samples, n_features_in_ * dimension_)``
+            May hold NaN or inf (a diverged free run).
 
         Returns
         -------
         X_original : ndarray of shape ``(n_samples, n_features_in_)``
         """
         check_is_fitted(self)
-        X = np.asarray(X, dtype=np.float64)
+        # A free run may have diverged: non-finite rows map back like any other.
+        X = _check_data(X, ensure_all_finite=False, ensure_min_samples=0, input_name="X")
         expected = self.n_features_in_ * self.dimension_
-        if X.ndim != 2 or X.shape[1] != expected:
+        if X.shape[1] != expected:
             raise ValueError(f"Expected embedded rows with {expected} columns, got shape "
                              f"{X.shape}.")
         return X[:, :self.n_features_in_].copy()
