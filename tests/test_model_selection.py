@@ -72,6 +72,7 @@ SEARCH = dict(n_latent=20, sequence_length=150, batch_size=16, n_epochs=300,
               learning_rate=3e-3, random_state=0)
 
 
+@pytest.mark.slow  # two minutes on two cores: 21 search fits and 7 refits of 300 epochs
 def test_tau_search_picks_a_tau_that_free_runs_nearly_as_well_as_the_best():
     from skchaos.metrics import state_space_divergence
 
