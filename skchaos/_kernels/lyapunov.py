@@ -341,13 +341,7 @@ def local_linear_jacobians(X, neighbours, next_offset, ridge, out, spread, flatn
                 dX[m, c] = X[j, c] - X[i, c]
                 dY[m, c] = X[j + next_offset, c] - X[i + next_offset, c]
         spread[i], flatness[i] = _ridge_fit(dX, dY, ridge, V, sigma_sq, CV, out[i])
-        _centroids(X, neighbours[i], 0, x_mean)
-        _centroids(X, neighbours[i], next_offset, y_mean)
-        for m in range(n_neighbours):
-            j = neighbours[i, m]
-            for c in range(d):
-                dX[m, c] = X[j, c] - x_mean[c]
-                dY[m, c] = X[j + next_offset, c] - y_mean[c]
+        _about_centroids(X, neighbours[i], next_offset, x_mean, y_mean, dX, dY)
         _ridge_fit(dX, dY, ridge, V, sigma_sq, CV, J_affine)
         for r in range(d):
             predicted = y_mean[r]
@@ -374,14 +368,21 @@ def affine_jacobians(queries, X, neighbours, next_offset, ridge, out, spread, fl
     sigma_sq = np.empty(d)
     CV = np.empty((d, d))
     for i in range(n_queries):
-        _centroids(X, neighbours[i], 0, x_mean)
-        _centroids(X, neighbours[i], next_offset, y_mean)
-        for m in range(n_neighbours):
-            j = neighbours[i, m]
-            for c in range(d):
-                dX[m, c] = X[j, c] - x_mean[c]
-                dY[m, c] = X[j + next_offset, c] - y_mean[c]
+        _about_centroids(X, neighbours[i], next_offset, x_mean, y_mean, dX, dY)
         spread[i], flatness[i] = _ridge_fit(dX, dY, ridge, V, sigma_sq, CV, out[i])
+
+
+@kernel
+def _about_centroids(X, rows, next_offset, x_mean, y_mean, dX, dY):
+    """dX, dY <- the rows ``rows`` of X and their successors ``next_offset`` later, each
+    minus its centroid (x_mean, y_mean)."""
+    _centroids(X, rows, 0, x_mean)
+    _centroids(X, rows, next_offset, y_mean)
+    for m in range(rows.shape[0]):
+        j = rows[m]
+        for c in range(X.shape[1]):
+            dX[m, c] = X[j, c] - x_mean[c]
+            dY[m, c] = X[j + next_offset, c] - y_mean[c]
 
 
 @kernel
