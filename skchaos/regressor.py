@@ -671,6 +671,14 @@ class ChaoticRNNRegressor(BaseEstimator):
         X_gen : ndarray of shape (n_steps, n_features)
             The steps after the context, in the data's units.
 
+        Raises
+        ------
+        TypeError
+            When ``n_steps`` is not an int (a float or a bool, say).
+        ValueError
+            When ``n_steps < 1``, or when the run's output would not fit in the available
+            memory (checked before any step is computed).
+
         Examples
         --------
         >>> from skchaos import ChaoticRNNRegressor
