@@ -1,6 +1,7 @@
 """Property-based tests: whatever goes into ChaoticRNNRegressor, the outcome is a finite
 result, a reported divergence, or a clear ValueError/TypeError."""
 
+import functools
 import warnings
 
 import numpy as np
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from skchaos import ChaoticRNNRegressor
+from skchaos.datasets import make_lorenz63
 from skchaos.exceptions import TrainingDivergedError
 
 ALLOWED_ERRORS = (ValueError, TypeError, TrainingDivergedError)
@@ -95,14 +97,8 @@ def test_predict_takes_a_positive_int_or_says_why(n_steps):
     assert run.shape == (n_steps, 3) and np.isfinite(run).all()
 
 
-_CACHE = {}
-
-
+@functools.cache
 def _fitted():
-    if "est" not in _CACHE:
-        from skchaos.datasets import make_lorenz63
-
-        _CACHE["est"] = ChaoticRNNRegressor(n_latent=6, tau=5, sequence_length=20,
-                                            n_epochs=2, random_state=0).fit(
-            make_lorenz63(2000, random_state=0))
-    return _CACHE["est"]
+    """One small fitted model for every example (hypothesis forbids function fixtures)."""
+    return ChaoticRNNRegressor(n_latent=6, tau=5, sequence_length=20, n_epochs=2,
+                               random_state=0).fit(make_lorenz63(2000, random_state=0))
