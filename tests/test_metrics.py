@@ -1,10 +1,17 @@
 """The reconstruction measures on cases with known answers."""
 
+import math
+
 import numpy as np
 import pytest
+from hypothesis import event, given
+from hypothesis import strategies as st
+from sklearn.utils._param_validation import InvalidParameterError
 
+from skchaos import metrics
 from skchaos.datasets import Lorenz63, make_lorenz63
 from skchaos.metrics import (
+    StateSpaceReference,
     make_free_run_scorer,
     make_prediction_error_scorer,
     make_valid_prediction_time_scorer,
@@ -200,3 +207,176 @@ def lorenz_model_data():
     X = make_lorenz63(4000, random_state=0)
     est = ChaoticRNNRegressor(n_latent=8, n_epochs=3, random_state=0).fit(X[:3000])
     return est, X[3000:]
+
+
+# ----------------------------------------------------------------------------------------
+# StateSpaceReference: the reference histogram prepared once, with the old results.
+
+
+def _smoothed_kl_before_the_reference(codes_p, n_p, codes_q, n_q, n_bins, pseudo_count):
+    """``_smoothed_kl`` before StateSpaceReference (commit e180d99), verbatim: the
+    reference formula the prepared histograms must reproduce bit for bit."""
+    occupied, inverse = np.unique(np.concatenate([codes_p, codes_q]), axis=0,
+                                  return_inverse=True)
+    inverse = inverse.ravel()
+    counts_p = np.bincount(inverse[:len(codes_p)], minlength=len(occupied))
+    counts_q = np.bincount(inverse[len(codes_p):], minlength=len(occupied))
+
+    n_features = codes_p.shape[1]
+    log_alpha = math.log(pseudo_count)
+    log_smoothing = log_alpha + n_features * math.log(n_bins)  # log(pseudo_count * K)
+    log_norm_p = float(np.logaddexp(math.log(n_p), log_smoothing))
+    log_norm_q = float(np.logaddexp(math.log(n_q), log_smoothing))
+    log_p = np.log(counts_p + pseudo_count) - log_norm_p
+    log_q = np.log(counts_q + pseudo_count) - log_norm_q
+    divergence = float(np.sum(np.exp(log_p) * (log_p - log_q)))
+    # Bins that neither series visits all hold the same smoothed mass.
+    n_empty = int(n_bins) ** n_features - len(occupied)
+    if n_empty > 0:
+        empty_mass_p = math.exp(math.log(n_empty) + log_alpha - log_norm_p)
+        divergence += empty_mass_p * (log_norm_q - log_norm_p)
+    return divergence
+
+
+def _divergence_before_the_reference(X_true, X_gen, n_bins=30, *, direction="true_gen",
+                                     pseudo_count=1e-5, margin=0.05):
+    """The binned ``state_space_divergence`` of commit e180d99 (its checks, rescaling and
+    binning are unchanged in skchaos.metrics)."""
+    X_true, X_gen = metrics._in_units_of(*metrics._check_pair(X_true, X_gen))
+    low = X_true.min(axis=0)
+    width = X_true.max(axis=0) - low
+    width[width == 0] = 1.0
+    codes_true = metrics._bin_codes(X_true, low, width, n_bins, margin)
+    codes_gen = metrics._bin_codes(X_gen, low, width, n_bins, margin)
+    if direction == "true_gen":
+        return _smoothed_kl_before_the_reference(codes_true, len(X_true), codes_gen,
+                                                 len(X_gen), n_bins, pseudo_count)
+    if len(codes_gen) == 0:
+        return float("inf")
+    return _smoothed_kl_before_the_reference(codes_gen, len(codes_gen), codes_true,
+                                             len(X_true), n_bins, pseudo_count)
+
+
+def _layout(reference):
+    histogram = reference._histogram
+    return "dense" if histogram._dense else "flat" if histogram._flat else "rows"
+
+
+# Bins per feature around the layouts' limits: 2**20 bins in all is the dense limit,
+# 2**63 the flat limit (2**21 bins on 3 features, 2**31 + 1 on 2).
+N_BINS = st.one_of(st.sampled_from([1, 2, 3, 30, 32, 33, 1024, 1025, 2**20, 2**20 + 1,
+                                    2**21, 2**31, 2**31 + 1, 2**53]),
+                   st.integers(1, 2**53))
+
+
+@st.composite
+def generated_pairs(draw):
+    """X_true (finite) and runs X_gen in the same units: near the data, shifted, wider or
+    narrower, partly off the grid, with non-finite rows, of any magnitude."""
+    n_features = draw(st.integers(1, 5))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    unit = 2.0 ** draw(st.sampled_from([-1060, -30, 0, 30, 1000]))
+    n_true = draw(st.integers(1, 400))
+    if draw(st.booleans()):
+        X_true = rng.standard_normal((n_true, n_features))
+    else:  # few distinct rows: repeated bins, constant features
+        X_true = rng.integers(-2, 3, (n_true, n_features)).astype(np.float64)
+    runs = []
+    for _ in range(2):
+        n_gen = draw(st.integers(1, 400))
+        X_gen = (draw(st.sampled_from([0.2, 1.0, 3.0])) * rng.standard_normal(
+            (n_gen, n_features)) + draw(st.sampled_from([0.0, 0.5, 10.0])))
+        special = draw(st.sampled_from([None, np.nan, np.inf, -np.inf, 1e300]))
+        if special is not None:
+            X_gen[rng.random(X_gen.shape) < draw(st.sampled_from([0.1, 1.0]))] = special
+        with np.errstate(over="ignore"):  # 1e300 in units of 2**1000 is inf
+            runs.append(X_gen * unit)
+    return X_true * unit, runs
+
+
+@given(data=generated_pairs(), n_bins=N_BINS,
+       direction=st.sampled_from(["true_gen", "gen_true"]),
+       pseudo_count=st.sampled_from([1e-5, 1e-300, 0.5, 1e300]),
+       margin=st.sampled_from([0.0, 0.05, 0.5, 1e300]))
+def test_prepared_reference_reproduces_the_former_divergence_bit_for_bit(
+        data, n_bins, direction, pseudo_count, margin):
+    X_true, runs = data
+    params = dict(direction=direction, pseudo_count=pseudo_count, margin=margin)
+    reference = StateSpaceReference(X_true, n_bins, method="binning", **params)
+    event(f"layout: {_layout(reference)}")
+    expected = [_divergence_before_the_reference(X_true, X_gen, n_bins, **params)
+                for X_gen in runs]
+    # Twice over both runs: a call leaves the prepared reference as it was.
+    assert [reference.divergence(X_gen) for X_gen in runs + runs] == expected + expected
+    assert [state_space_divergence(X_true, X_gen, n_bins, method="binning", **params)
+            for X_gen in runs] == expected
+
+
+@pytest.mark.parametrize("n_features, n_bins, layout", [
+    (3, 30, "dense"), (4, 32, "dense"), (4, 33, "flat"), (2, 2**31, "flat"),
+    (3, 2**21 - 1, "flat"), (3, 2**21, "rows"), (5, 2**53, "rows")])
+@pytest.mark.parametrize("direction", ["true_gen", "gen_true"])
+def test_each_histogram_layout_reproduces_the_former_divergence(n_features, n_bins, layout,
+                                                               direction):
+    """Dense counts up to 2**20 bins, occupied flat bin numbers up to 2**63 - 1, rows of
+    codes beyond; on coarse grids (many rows to a bin) and fine ones (one a bin)."""
+    rng = np.random.default_rng(n_features)
+    X_true = rng.standard_normal((3000, n_features))
+    X_gen = 1.2 * rng.standard_normal((2000, n_features)) + 0.3
+    X_gen[::10] = np.nan
+    X_gen[5::10] = 50.0  # off the grid
+    reference = StateSpaceReference(X_true, n_bins, direction=direction)
+    assert _layout(reference) == layout
+    for run in (X_gen, X_gen[::-1], X_true):
+        expected = _divergence_before_the_reference(X_true, run, n_bins, direction=direction)
+        assert reference.divergence(run) == expected
+
+
+@pytest.mark.parametrize("limit, layout", [("_MAX_DENSE_BINS", "flat"),
+                                           ("_MAX_FLAT_BINS", "rows")])
+def test_fallback_layouts_on_the_lorenz_grid(monkeypatch, limit, layout):
+    """The sparse layouts on a grid dense enough to be counted densely, and on the
+    measure's reference case: the same value, bit for bit."""
+    X = make_lorenz63(20_000, random_state=0)
+    runs = [make_lorenz63(20_000, random_state=1), X[:, [1, 0, 2]], np.full_like(X, np.inf)]
+    dense = StateSpaceReference(X)
+    assert _layout(dense) == "dense"
+    expected = [_divergence_before_the_reference(X, run) for run in runs]
+    assert [dense.divergence(run) for run in runs] == expected
+    monkeypatch.setattr(metrics, limit, 1)
+    sparse = StateSpaceReference(X)
+    assert _layout(sparse) == layout
+    assert [sparse.divergence(run) for run in runs] == expected
+
+
+def test_reference_checks_its_inputs_and_keeps_the_units_of_x_true():
+    rng = np.random.default_rng(5)
+    X, Y = rng.standard_normal((500, 2)), rng.standard_normal((400, 2)) + 0.5
+    with pytest.raises(InvalidParameterError, match="'n_bins' parameter"):
+        StateSpaceReference(X, n_bins=0)
+    with pytest.raises(InvalidParameterError, match="'margin' parameter"):
+        StateSpaceReference(X, margin=np.nan)
+    with pytest.raises(ValueError, match="X_true contains NaN"):
+        StateSpaceReference(np.where(X > 2, np.nan, X))
+    reference = StateSpaceReference(X)
+    with pytest.raises(ValueError, match="X_true has 2 features but X_gen has 3"):
+        reference.divergence(np.ones((10, 3)))
+    # X_gen is rescaled by X_true's power of two: the units cancel, and a run too large
+    # for the data's units overflows (without a warning) and falls off the grid.
+    for unit in (2.0**1000, 2.0**-1060):
+        reference = StateSpaceReference(X * unit, direction="gen_true")
+        assert reference.divergence(Y * unit) == state_space_divergence(
+            X, Y, direction="gen_true")
+    assert reference.divergence(np.ones_like(Y)) == np.inf
+    assert np.isfinite(StateSpaceReference(X).divergence(np.full_like(Y, np.nan)))
+
+
+def test_reference_with_mixtures_delegates_to_them():
+    rng = np.random.default_rng(6)
+    X, Y = rng.standard_normal((600, 6)), rng.standard_normal((500, 6)) + 0.2
+    reference = StateSpaceReference(X, scale=0.5, n_mc=300)  # "auto": 6 features
+    assert reference.method_ == "gmm"
+    expected = state_space_divergence(X, Y, method="gmm", scale=0.5, n_mc=300)
+    assert reference.divergence(Y) == reference.divergence(Y) == expected
+    assert StateSpaceReference(X[:, :5]).method_ == "binning"
+    assert StateSpaceReference(X[:, :5], method="gmm").method_ == "gmm"

@@ -3,7 +3,8 @@
 import joblib
 import numpy as np
 import pytest
-from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
 
 from skchaos import ChaoticRNNRegressor
 from skchaos.datasets import make_lorenz63
@@ -47,22 +48,39 @@ def test_pipeline_with_delay_embedding_tunes_rnn_tau(series):
 
     from skchaos.preprocessing import DelayEmbedding
 
+    x = series[:, :1]
     pipe = Pipeline([("embed", DelayEmbedding(dimension=3, delay=10)),
                      ("rnn", ChaoticRNNRegressor(**SMALL))])
-    search = GridSearchCV(pipe, {"rnn__tau": [5, 20]}, cv=TimeSeriesSplit(2))
-    search.fit(series[:, :1])
-    assert search.best_params_["rnn__tau"] in (5, 20)
-    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    taus = [5, 20]
+    search = GridSearchCV(pipe, {"rnn__tau": taus}, cv=TimeSeriesSplit(2)).fit(x)
+    # Each tau cross-validated on its own, outside the search: tau must reach the RNN
+    # inside the pipeline (the two differ), and the search must pick the better one.
+    scores = [cross_val_score(clone(pipe).set_params(rnn__tau=tau), x,
+                              cv=TimeSeriesSplit(2)).mean() for tau in taus]
+    assert np.all(np.isfinite(scores)) and scores[0] != scores[1]
+    np.testing.assert_allclose(search.cv_results_["mean_test_score"], scores, rtol=1e-12)
+    assert search.best_params_["rnn__tau"] == taus[int(np.argmax(scores))]
     best = search.best_estimator_
+    assert best["rnn"].tau == search.best_params_["rnn__tau"]
     assert best["embed"].inverse_transform(best["rnn"].predict(20)).shape == (20, 1)
 
 
 def test_a_list_of_trials_is_split_by_trial(series):
     """GridSearchCV indexes a list of trials like samples: each split holds whole trials."""
     trials = [series[i * 500:(i + 1) * 500] for i in range(6)]
-    search = GridSearchCV(ChaoticRNNRegressor(**SMALL), {"tau": [5, 20]},
-                          cv=TimeSeriesSplit(2)).fit(trials)
-    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    cv = TimeSeriesSplit(2)
+    search = GridSearchCV(ChaoticRNNRegressor(**SMALL), {"tau": [5, 20]}, cv=cv).fit(trials)
+    # The search's scores are those of fits on lists of whole trials, scored on the next
+    # whole trials (train trials 0-1, test 2-3; then train 0-3, test 4-5).
+    splits = [(list(train), list(test)) for train, test in cv.split(trials)]
+    assert splits == [([0, 1], [2, 3]), ([0, 1, 2, 3], [4, 5])]
+    for i, tau in enumerate([5, 20]):
+        for k, (train, test) in enumerate(splits):
+            est = ChaoticRNNRegressor(**dict(SMALL, tau=tau)).fit([trials[j] for j in train])
+            expected = est.score([trials[j] for j in test])
+            assert np.isfinite(expected)
+            assert search.cv_results_[f"split{k}_test_score"][i] == pytest.approx(
+                expected, rel=1e-12)
 
 
 TAU_GRID = [1, 5, 10, 25, 50, 100, None]
