@@ -10,9 +10,9 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.utils import check_array, check_random_state
-from sklearn.utils.validation import check_is_fitted
 
-from ._training import MinibatchGradient, window_starts
+from ._training import window_starts
+from .dynamics._base import fitted_latent_model
 
 __all__ = ["gradient_norms"]
 
@@ -29,7 +29,9 @@ def gradient_norms(estimator, X, sequence_lengths, tau=None, *, n_windows=50,
 
     Parameters
     ----------
-    estimator : fitted ChaoticRNNRegressor
+    estimator : fitted ChaoticRNNRegressor, FrozenEstimator of one, or LatentModel
+        The model; a bare :class:`~skchaos.dynamics.LatentModel` takes X in its own units
+        and forcing strength 1.
     X : array-like of shape (n_samples, n_features)
         Series in the data's units, rows in time order.
     sequence_lengths : sequence of int
@@ -55,20 +57,20 @@ def gradient_norms(estimator, X, sequence_lengths, tau=None, *, n_windows=50,
     >>> gradient_norms(est, X, [10, 50]).shape
     (2,)
     """
-    check_is_fitted(estimator)
+    model, to_model_units, _ = fitted_latent_model(estimator)
     X = check_array(X, dtype=np.float64, input_name="X")
-    X_std = np.ascontiguousarray(estimator._transform_input(X))
+    X_std = np.ascontiguousarray(to_model_units(X))
     if tau is not None and (not isinstance(tau, Integral) or tau < 1):
         raise ValueError(f"tau must be a positive integer or None, got {tau!r}.")
     rng = check_random_state(random_state)
-    params = estimator._fitted_parameters()
+    strength = getattr(estimator, "forcing_strength", 1.0)
     norms = []
     for length in sequence_lengths:
         if not isinstance(length, Integral) or not 1 <= length < len(X_std):
             raise ValueError(f"Each sequence length must be an integer in [1, {len(X_std)}),"
                              f" got {length!r}.")
-        gradient = MinibatchGradient(params, X_std, int(length), tau or 0, batch_size=1,
-                                     forcing_strength=estimator.forcing_strength)
+        gradient = model.minibatch_gradient(X_std, int(length), tau, batch_size=1,
+                                            forcing_strength=strength)
         starts = window_starts([len(X_std)], int(length))
         logs = [np.log(np.linalg.norm(gradient(starts[[i]])[1]))
                 for i in rng.randint(len(starts), size=n_windows)]

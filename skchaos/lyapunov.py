@@ -11,16 +11,26 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.spatial import cKDTree
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+    clone,
+)
+from sklearn.frozen import FrozenEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._atomic_fit import atomic_fit
 from ._kernels import lyapunov as _k
-from ._kernels.plrnn import PINV_FORCING
+from ._kernels.lyapunov import QRSchedule
+from ._scaling import common_standardisation
 from .datasets import DynamicalSystem
+from .dynamics._base import LatentModel, fitted_latent_model
 from .exceptions import UnreliableEstimateWarning
+from .preprocessing import _autocorrelation, _decorrelation_lag, delay_embedding
 
 __all__ = ["LyapunovSpectrum", "delay_embedding", "kaplan_yorke_dimension",
            "lyapunov_spectrum", "predictability_time"]
@@ -214,41 +224,21 @@ def _generic_map_spectrum(step, jacobian, x0, n_steps, n_transient, n_exponents,
     return log_sums / (n_qr * qr_interval), running
 
 
-def delay_embedding(x, dimension, delay):
-    """Rows ``(x_t, x_{t-delay}, ..., x_{t-(dimension-1) delay})`` of a scalar series.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skchaos.lyapunov import delay_embedding
-    >>> delay_embedding(np.arange(6.0), 3, 2)
-    array([[4., 2., 0.],
-           [5., 3., 1.]])
-    """
-    x = np.asarray(x, dtype=float).ravel()
-    n = len(x) - (dimension - 1) * delay
-    if n < 1:
-        raise ValueError(f"A series of {len(x)} samples is too short for a delay embedding "
-                         f"of dimension {dimension} and delay {delay}.")
-    return np.column_stack([x[(dimension - 1 - k) * delay:(dimension - 1 - k) * delay + n]
-                            for k in range(dimension)])
-
-
 def _decorrelation_time(X):
-    """First lag (in samples) at which the mean autocorrelation falls below 1/e."""
-    Xc = X - X.mean(axis=0)
-    std = Xc.std(axis=0)
-    Xc = Xc[:, std > 0] / std[std > 0]
-    if Xc.shape[1] == 0:
+    """First lag (in samples) at which the mean autocorrelation of the columns of X falls
+    below 1/e: the number of rows if it never does, 1 if no column varies."""
+    varies = X.std(axis=0) > 0
+    if not varies.any():
         return 1
-    n = len(Xc)
-    spectrum = np.abs(np.fft.rfft(Xc, n=2 * n, axis=0)) ** 2
-    acf = np.fft.irfft(spectrum, axis=0)[:n].mean(axis=1)
-    below = np.nonzero(acf < acf[0] / np.e)[0]
-    return int(below[0]) if len(below) else n
+    return _decorrelation_lag(_autocorrelation(X[:, varies], len(X) - 1).mean(axis=1), len(X))
 
 
-class LyapunovSpectrum(TransformerMixin, BaseEstimator):
+def _is_fitted(estimator):
+    """Whether a scikit-learn estimator reports itself fitted (never fits or raises)."""
+    return hasattr(estimator, "__sklearn_is_fitted__") and estimator.__sklearn_is_fitted__()
+
+
+class LyapunovSpectrum(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Lyapunov spectrum of a fitted ChaoticRNNRegressor, or estimated from data.
 
     With an ``estimator``, the spectrum of the learned model along its own free-run
@@ -354,10 +344,16 @@ class LyapunovSpectrum(TransformerMixin, BaseEstimator):
     True
     >>> ls.transform(X[:3]).shape
     (3, 2)
+
+    :meth:`transform` returns one column per exponent, largest first, named like
+    scikit-learn's PCA names its components (for ``set_output(transform="pandas")``):
+
+    >>> ls.get_feature_names_out()
+    array(['lyapunovspectrum0', 'lyapunovspectrum1'], dtype=object)
     """
 
     _parameter_constraints = {
-        "estimator": [HasMethods(["fit", "simulate"]), None],
+        "estimator": [HasMethods(["fit", "simulate"]), LatentModel, None],
         "n_exponents": [Interval(Integral, 1, None, closed="left"), None],
         "n_steps": [Interval(Integral, 1, None, closed="left")],
         "n_transient": [Interval(Integral, 0, None, closed="left")],
@@ -458,36 +454,64 @@ class LyapunovSpectrum(TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------------- model
     def _fit_model(self, X, rng):
-        estimator = self.estimator
-        if hasattr(estimator, "__sklearn_is_fitted__") and estimator.__sklearn_is_fitted__():
-            self.estimator_ = estimator
-            X = validate_data(self, X, dtype=np.float64, ensure_min_samples=1)
-            if X.shape[1] != estimator.n_features_in_:
-                raise ValueError(f"X has {X.shape[1]} features, but the estimator was "
-                                 f"fitted on {estimator.n_features_in_}.")
-        else:
-            self.estimator_ = clone(estimator)
-            if self.estimator_.get_params().get("random_state") is None:
-                self.estimator_.set_params(random_state=rng.randint(2**31 - 1))
-            self.estimator_.fit(X)
-            self.n_features_in_ = self.estimator_.n_features_in_
-        mode, a, W, h, _, _ = self.estimator_._kernel_parameters()
-        n_latent = len(a)
-        k = n_latent if self.n_exponents is None else min(self.n_exponents, n_latent)
+        model, start = self._fitted_model(X, rng)
+        k = model.n_latent if self.n_exponents is None else min(self.n_exponents,
+                                                                 model.n_latent)
         if self.n_steps < self.qr_interval:
             raise ValueError(f"n_steps={self.n_steps} is smaller than "
                              f"qr_interval={self.qr_interval}.")
-        Q = _initial_frame(n_latent, k, rng)
+        Q = _initial_frame(model.n_latent, k, rng)
         running = np.zeros((min(_N_RECORDS, self.n_steps // self.qr_interval), k))
-        exponents, _ = _k.plrnn_spectrum(a, W, h, self.estimator_.latent_state_,
-                                         self.n_transient, self.n_steps, self.qr_interval,
-                                         Q, running)
+        schedule = QRSchedule(int(self.n_transient), int(self.n_steps), int(self.qr_interval))
+        exponents, _ = model.tangent_spectrum(start, schedule, Q, running)
         if np.any(exponents < _LOG_EPS):
             self._doubts.append(
                 "The model's Jacobians collapse some tangent directions to exactly zero "
                 "(singular Jacobians): their exponents are minus infinity, floored at "
                 f"log({_TINY:.3g}) per collapse; only their sign means anything.")
         return exponents, running
+
+    def _fitted_model(self, X, rng):
+        """The latent model and the state its orbit starts from; fits only an unfitted
+        estimator (a clone of it)."""
+        estimator = self.estimator
+        if isinstance(estimator, LatentModel):
+            self.estimator_ = estimator
+            X = validate_data(self, X, dtype=np.float64, order="C", ensure_min_samples=1)
+            self._check_features(X, estimator.n_features)
+            return estimator, estimator.forced_state(X)
+        if isinstance(estimator, FrozenEstimator) or _is_fitted(estimator):
+            self.estimator_ = (estimator.estimator if isinstance(estimator, FrozenEstimator)
+                               else estimator)
+            X = validate_data(self, X, dtype=np.float64, ensure_min_samples=1)
+            self._check_features(X, self.estimator_.n_features_in_)
+        else:
+            self.estimator_ = clone(estimator)
+            if self.estimator_.get_params().get("random_state") is None:
+                self.estimator_.set_params(random_state=rng.randint(2**31 - 1))
+            self.estimator_.fit(X)
+            self.n_features_in_ = self.estimator_.n_features_in_
+        model, _, start = fitted_latent_model(self.estimator_)
+        return model, start
+
+    @staticmethod
+    def _check_features(X, n_features):
+        if X.shape[1] != n_features:
+            raise ValueError(f"X has {X.shape[1]} features, but the model was fitted on "
+                             f"{n_features}.")
+
+    def __sklearn_clone__(self):
+        # A clone holds an unfitted copy of the estimator, which its fit trains anew:
+        # say so where a search or cross-validation clones a spectrum of a fitted model.
+        if (not isinstance(self.estimator, (LatentModel, FrozenEstimator))
+                and _is_fitted(self.estimator)):
+            warnings.warn(
+                "Cloning a LyapunovSpectrum of a fitted estimator: the clone's fit trains "
+                "an unfitted copy of it (as GridSearchCV, cross_val_score and Pipelines "
+                "do). To keep the fitted model, pass "
+                "estimator=sklearn.frozen.FrozenEstimator(fitted_estimator).",
+                UserWarning, stacklevel=2)
+        return super().__sklearn_clone__()
 
     # -------------------------------------------------------------------------- data
     def _embed(self, X):
@@ -498,12 +522,17 @@ class LyapunovSpectrum(TransformerMixin, BaseEstimator):
     def _fit_from_data(self, X, rng):
         _check_no_constant_column(X, self.embedding_dimension is not None)
         E = np.ascontiguousarray(self._embed(X))
-        standardisation = _standardisation(E)
-        Z = _standardise(E, *standardisation)
+        standardisation = common_standardisation(E)
+        if not standardisation.scale > 0:
+            raise ValueError("X varies only below floating-point resolution; it carries no "
+                             "dynamics to estimate.")
+        # One scale for every column: neighbours and local Jacobians are exactly those of E.
+        Z = standardisation.apply(E)
         _check_columns_independent(Z, self.embedding_dimension is not None)
         theiler, m, n_neighbors = self._neighbourhood_settings(Z)
         n_usable = len(E) - m  # rows with a successor m samples ahead
-        neighbours = _neighbours(Z[:n_usable], n_neighbors, theiler)
+        tree = cKDTree(Z[:n_usable])
+        neighbours = _neighbours(tree, n_neighbors, theiler)
         jacobians, degenerate, sq_error = _local_jacobians(Z, neighbours, m)
         d = E.shape[1]
         k = d if self.n_exponents is None else min(self.n_exponents, d)
@@ -518,7 +547,7 @@ class LyapunovSpectrum(TransformerMixin, BaseEstimator):
             raise ValueError("The local linear maps gave non-finite exponents; the data "
                              "cannot support an estimate.")
         self.embedding_ = E
-        self.tree_ = cKDTree(Z[:n_usable])  # of standardised rows: see _standardisation
+        self.tree_ = tree  # of standardised rows, queried in transform
         self.jacobians_ = jacobians
         self.theiler_window_, self.evolution_steps_ = theiler, m
         self.n_neighbors_ = n_neighbors
@@ -601,6 +630,11 @@ class LyapunovSpectrum(TransformerMixin, BaseEstimator):
         return doubts
 
     # --------------------------------------------------------------------- transform
+    @property
+    def _n_features_out(self):
+        """Columns of :meth:`transform`: one per exponent (for get_feature_names_out)."""
+        return len(self.exponents_)
+
     def transform(self, X):
         """Finite-time exponents over ``horizon`` steps, started at each row.
 
@@ -660,18 +694,13 @@ class LyapunovSpectrum(TransformerMixin, BaseEstimator):
 
     def _row_jacobians(self, X):
         if self.estimator is not None:
-            mode, a, W, h, B, P = self.estimator_._kernel_parameters()
-            X_std = self.estimator_._transform_input(X)
-            for x in X_std:
-                z = np.zeros(len(a))
-                if mode == PINV_FORCING:
-                    z[:] = P @ x
-                else:
-                    z[:len(x)] = x
+            model, to_model_units, _ = fitted_latent_model(self.estimator_)
+            for x in to_model_units(X):
+                z = model.force(x)
                 jacobians = []
                 for _ in range(self.horizon):
-                    jacobians.append(np.diag(a) + W * (z > 0)[None, :])
-                    z = a * z + W @ np.maximum(z, 0) + h
+                    jacobians.append(model.jacobian(z))
+                    z = model.step(z)
                 yield jacobians
             return
         if self.embedding_dimension is not None:
@@ -684,9 +713,9 @@ class LyapunovSpectrum(TransformerMixin, BaseEstimator):
         """The local map at each row of X, then the training orbit's from its neighbour."""
         n_usable = len(self.jacobians_)
         m = self.evolution_steps_
-        Z = _standardise(self.embedding_, *self._standardisation)
+        Z = self._standardisation.apply(self.embedding_)
         with np.errstate(over="ignore", invalid="ignore"):
-            queries = _standardise(X, *self._standardisation)
+            queries = self._standardisation.apply(X)
         nearest = np.full(len(X), np.inf)
         finite = np.all(np.isfinite(queries), axis=1)
         n_query = min(self.n_neighbors_, self.tree_.n)  # never more than the tree holds
@@ -733,26 +762,6 @@ def _check_no_constant_column(X, embedded):
         raise ValueError(
             f"Column(s) {constant.tolist()} of X are constant: they carry no dynamics, and "
             "no local linear fit can tell how the state moves along them. Drop them.")
-
-
-def _standardisation(E):
-    """(magnitude, mean, scale) such that ``(E / magnitude - mean) / scale`` has unit variance.
-
-    One scale for every column, so neighbours and local Jacobians are exactly those of E;
-    dividing by the largest magnitude first keeps huge or tiny values from overflowing or
-    underflowing.
-    """
-    magnitude = float(np.max(np.abs(E)))
-    scaled = E / magnitude
-    scale = float(np.sqrt(np.mean(scaled.var(axis=0))))
-    if not scale > 0:
-        raise ValueError("X varies only below floating-point resolution; it carries no "
-                         "dynamics to estimate.")
-    return magnitude, scaled.mean(axis=0), scale
-
-
-def _standardise(E, magnitude, mean, scale):
-    return np.ascontiguousarray((E / magnitude - mean) / scale)
 
 
 def _check_columns_independent(Z, embedded):
@@ -844,10 +853,11 @@ def _diameter(Z):
     return float(np.linalg.norm(Z.max(axis=0) - Z.min(axis=0)))
 
 
-def _neighbours(E, n_neighbors, theiler):
-    """Nearest neighbours of each row outside its Theiler window, (n_rows, n_neighbors)."""
+def _neighbours(tree, n_neighbors, theiler):
+    """Nearest neighbours of each row of the tree outside its Theiler window, as an array
+    of shape (n_rows, n_neighbors)."""
+    E = tree.data
     n = len(E)
-    tree = cKDTree(E)
     out = np.empty((n, n_neighbors), dtype=np.int64)
     n_query = min(n, n_neighbors + 2 * theiler + 1)
     todo = np.arange(n)

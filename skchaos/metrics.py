@@ -29,6 +29,7 @@ __all__ = [
     "make_free_run_scorer",
     "make_prediction_error_scorer",
     "make_valid_prediction_time_scorer",
+    "plan_free_runs",
     "power_spectrum_distance",
     "prediction_error",
     "state_space_divergence",
@@ -833,15 +834,14 @@ def make_free_run_scorer(measure="state_space_divergence", *, n_warmup=None,
         X = _check_data(X, ensure_min_samples=2, input_name="X")
         warmup = _default_warmup(estimator, len(X)) if n_warmup is None else n_warmup
         warmup = max(1, min(warmup, len(X) - 1))
-        n_rest = len(X) - warmup
         if measure == "state_space_divergence":
-            X_gen = long_free_runs(estimator.simulate, X, warmup,
-                                   max(n_rest, SCORE_MIN_GENERATED))
-        else:
-            X_gen = estimator.simulate(n_rest, X_context=X[:warmup])
+            plan = plan_free_runs([X], [warmup])
+            rule = FreeRunDivergence.for_plan(plan, observation_noise=observation_noise,
+                                              measure_params=measure_params)
+            return -rule(estimator.simulate, plan)
+        X_gen = estimator.simulate(len(X) - warmup, X_context=X[:warmup])
         if observation_noise > 0:
-            X_gen = X_gen + sample_observation_noise(X[warmup:], observation_noise,
-                                                     len(X_gen))
+            X_gen += sample_observation_noise(X[warmup:], observation_noise, len(X_gen))
         return -function(X[warmup:], X_gen, **measure_params)
 
     return scorer
@@ -913,3 +913,116 @@ def make_valid_prediction_time_scorer(threshold=0.4, **params):
         return valid_prediction_time(estimator, X, threshold, **params).steps
 
     return scorer
+
+
+# ----------------------------------------------------------- the free-run scoring rule
+def plan_free_runs(blocks, n_warmups, min_steps=SCORE_MIN_GENERATED):
+    """Where the free runs of a score start and how long they are.
+
+    Each block's rows after its ``n_warmup`` are the observed side; the runs have as many
+    steps in all as those rows, and at least ``min_steps``, shared among the blocks in
+    proportion to their observed rows (rounded up, in exact integer arithmetic).
+
+    Parameters
+    ----------
+    blocks : list of ndarray of shape (n_rows, n_features)
+        Test blocks (trials), rows in time order.
+    n_warmups : list of int
+        Rows of teacher forcing before each block's runs, each in [1, n_rows).
+    min_steps : int, default=50000
+        Fewest generated steps in all.
+
+    Returns
+    -------
+    plan : list of (block, n_warmup, n_steps)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skchaos.metrics import plan_free_runs
+    >>> blocks = [np.zeros((300, 1)), np.zeros((100, 1))]
+    >>> [(len(b), w, n) for b, w, n in plan_free_runs(blocks, [100, 50], 1000)]
+    [(300, 100, 800), (100, 50, 200)]
+    """
+    observed = [len(block) - n for block, n in zip(blocks, n_warmups, strict=True)]
+    total_observed = sum(observed)
+    total = max(total_observed, min_steps)
+    return [(block, n_warmup, -(-total * n // total_observed))
+            for block, n_warmup, n in zip(blocks, n_warmups, observed, strict=True)]
+
+
+class FreeRunDivergence:
+    """The one rule by which skchaos judges a model: free runs against a reference.
+
+    A model is teacher-forced along the ``n_warmup`` rows before each of up to
+    ``n_starts`` evenly spaced points of each block of a plan (:func:`plan_free_runs`),
+    free-runs from there, and the pooled runs (plus observation noise of
+    ``observation_noise`` times the reference's standard deviation per feature, one fixed
+    draw) are compared with ``reference`` by :func:`state_space_divergence`. The
+    reference's histogram and the noise are prepared once, so scoring many models or
+    checkpoints against one reference bins the reference once.
+    :meth:`ChaoticRNNRegressor.score <skchaos.ChaoticRNNRegressor.score>`, the validation
+    during its fit, :func:`make_free_run_scorer` and the benchmark studies all use it.
+
+    Parameters
+    ----------
+    reference : array-like of shape (n_samples, n_features)
+        The observed side.
+    n_generated : int
+        Steps of the plans this rule will score (the length of the noise draw).
+    observation_noise : float, default=0.0
+        Standard deviation of the noise added to the runs, as a fraction of each
+        feature's standard deviation in ``reference``.
+    n_starts : int, default=4
+        Free runs per block, from evenly spaced points: a model with more than one
+        attractor is judged on where its runs go from several starts.
+    random_state : int, default=0
+        Seeds the noise draw; fixed, so that models differ by their dynamics alone.
+    measure_params : dict, default=None
+        Parameters of :func:`state_space_divergence` (``n_bins``, ``method``, ...).
+
+    Examples
+    --------
+    >>> from skchaos.datasets import Lorenz63, make_lorenz63
+    >>> from skchaos.metrics import FreeRunDivergence, plan_free_runs
+    >>> X = make_lorenz63(20000, random_state=0)
+    >>> plan = plan_free_runs([X], [100])
+    >>> rule = FreeRunDivergence.for_plan(plan)
+    >>> def lorenz(rho):  # a "model": the Lorenz system itself, at some rho
+    ...     def simulate(n_steps, X_context):
+    ...         system = Lorenz63(rho=rho)
+    ...         return system.generate(n_steps + 1, n_transient=0,
+    ...                                initial_state=X_context[-1])[1:]
+    ...     return simulate
+    >>> bool(rule(lorenz(28.0), plan) < 0.2 < rule(lorenz(35.0), plan))
+    True
+    """
+
+    def __init__(self, reference, n_generated, *, observation_noise=0.0,
+                 n_starts=SCORE_N_STARTS, random_state=0, measure_params=None):
+        self.reference = StateSpaceReference(reference, **(measure_params or {}))
+        self.n_generated, self.n_starts = int(n_generated), int(n_starts)
+        self.noise = (sample_observation_noise(reference, observation_noise, self.n_generated,
+                                               random_state)
+                      if observation_noise > 0 else None)
+
+    @classmethod
+    def for_plan(cls, plan, **params):
+        """The rule with the plan's observed rows (pooled) as the reference."""
+        reference = np.concatenate([block[n_warmup:] for block, n_warmup, _ in plan])
+        return cls(reference, sum(n_steps for _, _, n_steps in plan), **params)
+
+    def free_runs(self, simulate, plan):
+        """The pooled runs of ``simulate(n_steps, X_context)`` along the plan."""
+        runs = np.concatenate([long_free_runs(simulate, block, n_warmup, n_steps,
+                                              self.n_starts)
+                               for block, n_warmup, n_steps in plan])
+        if self.noise is not None:
+            # A diverged run (inf) plus noise may turn NaN: off the grid either way.
+            with np.errstate(over="ignore", invalid="ignore"):
+                runs += self.noise
+        return runs
+
+    def __call__(self, simulate, plan):
+        """The divergence of ``simulate``'s runs along ``plan`` from the reference."""
+        return self.reference.divergence(self.free_runs(simulate, plan))

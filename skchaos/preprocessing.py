@@ -3,6 +3,9 @@
 By Takens' theorem, delayed copies of one observable of a deterministic system
 reconstruct its state up to a smooth change of coordinates, which is what a dynamical
 model needs as input when only part of the state is measured.
+
+The embedding and the autocorrelation (with its 1/e decorrelation lag) live here once;
+:mod:`skchaos.lyapunov` uses them for spectra from data.
 """
 
 import warnings
@@ -12,13 +15,14 @@ import numpy as np
 from scipy.spatial import cKDTree
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 from ._atomic_fit import atomic_fit
 from .exceptions import UnreliableEstimateWarning
 from .metrics import _check_data, _unit_scale
 
-__all__ = ["DelayEmbedding", "false_nearest_neighbours", "first_minimum_delay"]
+__all__ = ["DelayEmbedding", "delay_embedding", "false_nearest_neighbours",
+           "first_minimum_delay"]
 
 _POSITIVE_INT = Interval(Integral, 1, None, closed="left")
 # The delay search looks at lags up to n_samples // 4, and a first minimum needs three.
@@ -68,11 +72,22 @@ def _mutual_information(x, lag, n_bins):
 
 
 def _autocorrelation(x, max_lag):
-    x = x - x.mean()
+    """Autocorrelation at lags 0 .. max_lag of a series, or of each column of a 2-D array
+    (rows in time order), 1 at lag 0; the series or columns must vary.
+
+    By FFT, padded to twice the length so that no lag wraps around.
+    """
+    x = x - x.mean(axis=0)
     n = len(x)
-    spectrum = np.abs(np.fft.rfft(x, n=2 * n)) ** 2
-    acf = np.fft.irfft(spectrum)[:max_lag + 1]
+    spectrum = np.abs(np.fft.rfft(x, n=2 * n, axis=0)) ** 2
+    acf = np.fft.irfft(spectrum, axis=0)[:max_lag + 1]
     return acf / acf[0]
+
+
+def _decorrelation_lag(acf, default):
+    """The first lag at which the autocorrelation ``acf`` falls below 1/e, or ``default``."""
+    below = np.flatnonzero(acf < 1 / np.e)
+    return int(below[0]) if len(below) else default
 
 
 @validate_params(
@@ -124,8 +139,7 @@ def first_minimum_delay(x, method="mutual_information", max_delay=100, n_bins=32
     x = x * _unit_scale(x)  # exact; both criteria are scale-free, and squares stay finite
     max_delay = min(max_delay, len(x) // 4)
     if method == "autocorrelation":
-        below = np.nonzero(_autocorrelation(x, max_delay) < 1 / np.e)[0]
-        return int(below[0]) if len(below) else int(max_delay)
+        return _decorrelation_lag(_autocorrelation(x, max_delay), int(max_delay))
     mi = [_mutual_information(x, lag, n_bins) for lag in range(1, max_delay + 1)]
     for lag in range(1, len(mi) - 1):
         if mi[lag] < mi[lag - 1] and mi[lag] <= mi[lag + 1]:
@@ -144,6 +158,55 @@ def _embed(X, dimension, delay):
         block[shift:] = X[:n - shift] if shift else X
         block[:shift] = X[0]
     return out
+
+
+def _delay_vectors(x, dimension, delay):
+    """The rows of the delay embedding of the series x that have a full history."""
+    return _embed(x[:, None], dimension, delay)[(dimension - 1) * delay:]
+
+
+@validate_params(
+    {"x": ["array-like"], "dimension": [_POSITIVE_INT], "delay": [_POSITIVE_INT]},
+    prefer_skip_nested_validation=True,
+)
+def delay_embedding(x, dimension, delay):
+    """Rows ``(x_t, x_{t-delay}, ..., x_{t-(dimension-1) delay})`` of a scalar series.
+
+    Only the times t with a full history give a row, so the first
+    ``(dimension - 1) * delay`` samples start no row: the textbook embedding.
+    :class:`DelayEmbedding` keeps one row per sample instead (its later rows are these).
+
+    Parameters
+    ----------
+    x : array-like
+        The series (flattened).
+    dimension : int
+        Coordinates per row.
+    delay : int
+        Samples between coordinates.
+
+    Returns
+    -------
+    E : ndarray of shape (n_samples - (dimension - 1) * delay, dimension)
+
+    Raises
+    ------
+    ValueError
+        If x has fewer than ``(dimension - 1) * delay + 1`` samples.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skchaos.preprocessing import delay_embedding
+    >>> delay_embedding(np.arange(6.0), 3, 2)
+    array([[4., 2., 0.],
+           [5., 3., 1.]])
+    """
+    x = np.asarray(x, dtype=float).ravel()
+    if len(x) <= (dimension - 1) * delay:
+        raise ValueError(f"A series of {len(x)} samples is too short for a delay embedding "
+                         f"of dimension {dimension} and delay {delay}.")
+    return _delay_vectors(x, dimension, delay)
 
 
 @validate_params(
@@ -206,10 +269,8 @@ def false_nearest_neighbours(x, delay, max_dimension=10, ratio=10.0):
 
 def _false_neighbour_fraction(x, dimension, delay, ratio):
     """Fraction of nearest neighbours in ``dimension`` that the next coordinate separates."""
-    n = len(x) - dimension * delay
-    E = np.column_stack([x[(dimension - k) * delay:(dimension - k) * delay + n]
-                         for k in range(dimension)])
-    extra = x[:n]  # the coordinate dimension + 1 would add
+    rows = _delay_vectors(x, dimension + 1, delay)
+    E, extra = rows[:, :dimension], rows[:, dimension]  # extra: what dimension + 1 adds
     distance, index = cKDTree(E).query(E, k=2)
     d, j = distance[:, 1], index[:, 1]
     usable = d > 0
@@ -260,6 +321,8 @@ class DelayEmbedding(TransformerMixin, BaseEstimator):
         False-nearest-neighbour fractions per tested dimension (1, 2, ...) when
         ``dimension="auto"``; fewer than ``max_dimension`` when the series is too short.
     n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Column names of X in fit, when it had string column names (a DataFrame).
 
     Examples
     --------
@@ -273,6 +336,12 @@ class DelayEmbedding(TransformerMixin, BaseEstimator):
            [3., 1., 0.],
            [4., 2., 0.],
            [5., 3., 1.]])
+
+    With ``set_output(transform="pandas")`` the embedded columns are named after the
+    input's, one block per lag (in samples):
+
+    >>> DelayEmbedding(dimension=2, delay=5).fit(np.zeros((20, 2))).get_feature_names_out()
+    array(['x0_lag0', 'x1_lag0', 'x0_lag5', 'x1_lag5'], dtype=object)
     """
 
     _parameter_constraints = {
@@ -364,6 +433,30 @@ class DelayEmbedding(TransformerMixin, BaseEstimator):
         with np.errstate(invalid="ignore"):  # as in metrics._check_data
             X = validate_data(self, X, dtype=np.float64, reset=False)
         return _embed(X, self.dimension_, self.delay_)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the embedded columns, in :meth:`transform`'s order.
+
+        ``"{name}_lag{k * delay_}"`` for k = 0 .. ``dimension_ - 1``, one block of all
+        input features per lag (in samples): ``x0_lag0, x1_lag0, x0_lag5, x1_lag5`` for two
+        features, dimension 2 and delay 5. The first block, lag 0, holds the current values
+        that :meth:`inverse_transform` returns.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input feature names: ``feature_names_in_`` if fit saw column names, else
+            ``x0, x1, ...``. If given, they must match ``feature_names_in_`` (when defined)
+            and number ``n_features_in_``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        check_is_fitted(self)
+        names = _check_feature_names_in(self, input_features)
+        return np.asarray([f"{name}_lag{k * self.delay_}" for k in range(self.dimension_)
+                           for name in names], dtype=object)
 
     def inverse_transform(self, X):
         """The current-time coordinates: the first ``n_features_in_`` columns.

@@ -12,23 +12,12 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._atomic_fit import atomic_fit
-from ._kernels.plrnn import forced_pass, free_run, one_step_map
-from ._training import (
-    FORCING_MODES,
-    PLRNNParameters,
-    TrainingConfig,
-    forced_then_free,
-    restart_score,
-    train_restart,
-    window_starts,
-)
+from ._scaling import feature_standardisation
+from ._training import TrainingConfig, restart_score, train_restart, window_starts
+from .dynamics import PLRNN
+from .dynamics.plrnn import FORCING_SCHEMES
 from .lyapunov import LyapunovSpectrum
-from .metrics import (
-    SCORE_MIN_GENERATED,
-    long_free_runs,
-    sample_observation_noise,
-    state_space_divergence,
-)
+from .metrics import SCORE_MIN_GENERATED, FreeRunDivergence, plan_free_runs
 
 __all__ = ["ChaoticRNNRegressor"]
 
@@ -120,22 +109,14 @@ def _check_run_fits_in_memory(n_steps, n_features):
             "available; ask for fewer steps.")
 
 
-def _standardisation(series):
-    """Per-feature mean and scale of ``series``, computed without overflow.
-
-    The series is divided by a power of two at most its largest magnitude first, which is
-    exact: ordinary data get bit for bit the mean and standard deviation of the direct
-    formula, and data up to the largest float64 get finite ones.
-    """
-    peak = np.max(np.abs(series), axis=0)
-    exponent = np.frexp(np.where(peak > 0, peak, 1.0))[1]
-    power = np.ldexp(1.0, exponent - 1)  # scaled values within [-1, 1]; 2^1024 overflows
-    scaled = series / power
-    mean = scaled.mean(axis=0)
-    scaled -= mean
-    scale = np.sqrt(np.einsum("ij,ij->j", scaled, scaled) / len(scaled))
-    scale[scale == 0] = 1.0 / power[scale == 0]  # a constant feature keeps unit scale
-    return mean * power, scale * power
+def _standardise_in_place(series, mean, scale):
+    with np.errstate(over="ignore", invalid="ignore"):
+        series -= mean
+        series /= scale
+    if not np.isfinite(series).all():
+        raise ValueError(
+            "X spans so wide a range that its standardised form overflows float64; "
+            "rescale X.")
 
 
 class ChaoticRNNRegressor(BaseEstimator):
@@ -243,14 +224,19 @@ class ChaoticRNNRegressor(BaseEstimator):
 
     Attributes
     ----------
+    dynamics_ : skchaos.dynamics.PLRNN
+        The learned latent model, in standardised units: what prediction, scoring,
+        :class:`~skchaos.LyapunovSpectrum` and the diagnostics run.
     A_ : ndarray of shape (n_latent, n_latent)
-        Diagonal autoregressive matrix.
+        Diagonal autoregressive matrix (``diag(dynamics_.a)``).
     W_ : ndarray of shape (n_latent, n_latent)
-        Coupling matrix, zero on the diagonal.
+        Coupling matrix, zero on the diagonal; a view of ``dynamics_.W``.
     h_ : ndarray of shape (n_latent,)
-        Bias.
+        Bias; a view of ``dynamics_.h``.
     B_ : ndarray of shape ``(n_features_in_, n_latent)``
-        Readout, ``x_hat = B_ z``; under identity forcing the fixed matrix [I 0].
+        Readout, ``x_hat = B_ z``; under identity forcing the fixed matrix [I 0]. A view
+        of ``dynamics_.B``. Assigning to ``A_``, ``W_``, ``h_`` or ``B_`` writes into
+        ``dynamics_`` (shapes checked).
     latent_state_ : ndarray of shape (n_latent,)
         Latent state after a teacher-forced pass over the end of the training data;
         ``predict(n_steps)`` starts from it.
@@ -293,7 +279,7 @@ class ChaoticRNNRegressor(BaseEstimator):
     _parameter_constraints = {
         "n_latent": [Interval(Integral, 1, None, closed="left")],
         "tau": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
-        "forcing": [StrOptions(set(FORCING_MODES))],
+        "forcing": [StrOptions(set(FORCING_SCHEMES))],
         "forcing_strength": [Interval(Real, 0, 1, closed="right")],
         "sequence_length": [Interval(Integral, 1, None, closed="left"),
                             StrOptions({"auto"})],
@@ -447,79 +433,111 @@ class ChaoticRNNRegressor(BaseEstimator):
         """
         warm = self.warm_start and self.__sklearn_is_fitted__()
         trials = self._validate_trials(X, reset=not warm)
-        n_features = trials[0].shape[1]
+        lengths = [len(t) for t in trials]
+        n_validation = self._validation_size(lengths[-1])
+        seq_len = self._window_length(lengths, n_validation)
+        self._warn_if_short(sum(lengths))
+        tau = self._forcing_interval(trials, seq_len)
+        model = self._warm_start_model() if warm else self._new_model(trials[0].shape[1])
+        # The one copy of the data that training reads; standardised in place so that a
+        # long series is never held twice.
+        series = np.concatenate(trials)
+        mean, scale = ((self.data_mean_, self.data_scale_) if warm
+                       else self._standardisation(series))
+        _standardise_in_place(series, mean, scale)
+        train_series, starts, validate = self._split_validation(series, lengths,
+                                                                n_validation, seq_len)
+        config = self._training_config(seq_len, tau)
+        rng = check_random_state(self.random_state)
+        model, result = self._train(model, not warm, train_series, starts, config, validate,
+                                    rng)
+
+        self.data_mean_, self.data_scale_ = mean, scale
+        self.dynamics_ = model
+        self.tau_ = tau
+        self.sequence_length_ = seq_len
+        self.loss_curve_ = (self.loss_curve_ if warm else []) + result.loss_curve
+        self.n_iter_ = len(self.loss_curve_)
+        self.validation_scores_ = result.validation_scores
+        self.best_epoch_ = result.best_epoch
+        context = series[len(series) - min(len(trials[-1]), seq_len + 1):]
+        self.latent_state_ = model.forced_state(context)
+        return self
+
+    # The steps of fit, in order.
+    def _warn_if_short(self, n_samples):
+        if n_samples < SHORT_SERIES:
+            warnings.warn(
+                f"X has {n_samples} samples. Fewer than about {SHORT_SERIES} rarely "
+                "show a chaotic attractor often enough to learn it: expect a free run "
+                "that reproduces the data only roughly, and validation and score figures "
+                "with a large sampling error (user guide: 'Real data').", UserWarning,
+                stacklevel=_FIT_STACKLEVEL + 1)
+
+    def _forcing_interval(self, trials, seq_len):
+        """``tau`` as training uses it: an int, or None for never."""
+        if self.tau == "auto":
+            return self._tau_from_spectrum(trials, seq_len)
+        if self.tau is not None and self.tau >= seq_len:
+            warnings.warn(
+                f"tau={self.tau} >= sequence_length={seq_len}: no forcing happens inside a "
+                "window, so this trains by plain BPTT (as tau=None).", UserWarning,
+                stacklevel=_FIT_STACKLEVEL + 1)
+        return self.tau
+
+    def _new_model(self, n_features):
         if self.n_latent < n_features:
             raise ValueError(
                 f"n_latent={self.n_latent} is smaller than the number of features "
                 f"({n_features}); the latent space must hold the observations.")
-        lengths = [len(t) for t in trials]
-        n_validation = self._validation_size(lengths[-1])
-        seq_len = self._window_length(lengths, n_validation)
-        if sum(lengths) < SHORT_SERIES:
-            warnings.warn(
-                f"X has {sum(lengths)} samples. Fewer than about {SHORT_SERIES} rarely "
-                "show a chaotic attractor often enough to learn it: expect a free run "
-                "that reproduces the data only roughly, and validation and score figures "
-                "with a large sampling error (user guide: 'Real data').", UserWarning,
-                stacklevel=_FIT_STACKLEVEL)
-        if self.tau == "auto":
-            tau = self._tau_from_spectrum(trials, seq_len)
-        else:
-            tau = 0 if self.tau is None else int(self.tau)
-        if tau >= seq_len and self.tau != "auto":
-            warnings.warn(
-                f"tau={tau} >= sequence_length={seq_len}: no forcing happens inside a "
-                "window, so this trains by plain BPTT (as tau=None).", UserWarning,
-                stacklevel=_FIT_STACKLEVEL)
-        rng = check_random_state(self.random_state)
-        mode = FORCING_MODES[self.forcing]
+        return PLRNN(self.n_latent, n_features, self.forcing)
 
-        # The one copy of the data that training reads; standardised in place so that
-        # a long series is never held twice.
-        series = np.concatenate(trials)
-        start = None
-        if warm:
-            mean, scale = self.data_mean_, self.data_scale_
-            start = self._warm_start_parameters(mode, n_features)
-        elif self.standardize:
-            mean, scale = _standardisation(series)
-        else:
-            largest = float(np.max(np.abs(series)))
-            if largest > UNSTANDARDISED_MAX:
-                raise ValueError(
-                    f"X holds values up to {largest:.3g}: with standardize=False their "
-                    "squared errors overflow float64 in training. Use standardize=True "
-                    "or rescale X.")
-            mean, scale = np.zeros(n_features), np.ones(n_features)
-        with np.errstate(over="ignore", invalid="ignore"):
-            series -= mean
-            series /= scale
-        if not np.isfinite(series).all():
+    def _warm_start_model(self):
+        if self.dynamics_.n_latent != self.n_latent or self.dynamics_.forcing != self.forcing:
+            raise ValueError("warm_start needs the same n_latent and forcing as the "
+                             "previous fit.")
+        return self.dynamics_
+
+    def _standardisation(self, series):
+        """Per-feature (mean, scale) of the data, or (0, 1) without standardisation."""
+        n_features = series.shape[1]
+        if self.standardize:
+            return feature_standardisation(series)
+        largest = float(np.max(np.abs(series)))
+        if largest > UNSTANDARDISED_MAX:
             raise ValueError(
-                "X spans so wide a range that its standardised form overflows float64 "
-                f"(largest magnitude {max(np.max(np.abs(t)) for t in trials):.3g}); "
-                "rescale X.")
+                f"X holds values up to {largest:.3g}: with standardize=False their "
+                "squared errors overflow float64 in training. Use standardize=True "
+                "or rescale X.")
+        return np.zeros(n_features), np.ones(n_features)
 
-        lengths[-1] -= n_validation
+    def _split_validation(self, series, lengths, n_validation, seq_len):
+        """(training series, window starts, validation callable or None).
+
+        The validation free run starts from the held-out block at the end of the series,
+        but its occupation of state space is compared with the whole series: a held-out
+        block of a few thousand samples is too noisy a reference to pick checkpoints by
+        (docs/decisions.md). The reference is capped at 10^5 rows (by striding, a view):
+        cheap in time and memory for long series.
+        """
+        train_lengths = list(lengths)
+        train_lengths[-1] -= n_validation
         train_series = series[:len(series) - n_validation]
-        validation = None
-        if n_validation:
-            n_warmup = min(seq_len, n_validation // 2)
-            # The free run starts from held-out data, but its occupation of state space is
-            # compared with the whole series: a held-out block of a few thousand samples
-            # is too noisy a reference to pick checkpoints by (docs/decisions.md).
-            # The reference is capped at 10^5 rows (by striding, a view): cheap in time
-            # and memory for long series.
-            stride = -(-len(series) // 100_000)
-            n_generated = validation_run_length(len(series))
-            # One noise draw for the whole fit: checkpoints differ by the model alone.
-            noise = (sample_observation_noise(series[::stride], self.observation_noise,
-                                              n_generated)
-                     if self.observation_noise > 0 else None)
-            validation = (series[len(series) - n_validation:], n_warmup, n_generated,
-                          series[::stride], noise)
+        starts = window_starts(train_lengths, seq_len)
+        if not n_validation:
+            return train_series, starts, None
+        stride = -(-len(series) // 100_000)
+        n_generated = validation_run_length(len(series))
+        block = series[len(series) - n_validation:]
+        plan = [(block, min(seq_len, n_validation // 2), n_generated)]
+        # One rule, prepared once per fit: the reference histogram and one noise draw, so
+        # that checkpoints differ by the model alone.
+        rule = FreeRunDivergence(series[::stride], n_generated,
+                                 observation_noise=self.observation_noise, n_starts=1)
+        return train_series, starts, _Validation(rule, plan)
 
-        config = TrainingConfig(
+    def _training_config(self, seq_len, tau):
+        return TrainingConfig(
             seq_len=seq_len, tau=tau, batch_size=self.batch_size,
             batches_per_epoch=self.batches_per_epoch, n_epochs=self.n_epochs,
             learning_rate=self.learning_rate, lr_decay=self.learning_rate_decay,
@@ -527,31 +545,20 @@ class ChaoticRNNRegressor(BaseEstimator):
             forcing_strength=self.forcing_strength, verbose=self.verbose,
             progress_bar=self.progress_bar,
             validation_interval=max(1, self.n_epochs // 50))
-        shape = (self.n_latent, n_features, mode)
-        starts = window_starts(lengths, seq_len)
-        if self.n_init == 1:
-            params, result = train_restart(rng, start, shape, train_series, starts, config,
-                                           validation)
-            self.restart_scores_ = [restart_score(result)]
-        else:
-            seeds = rng.randint(np.iinfo(np.int32).max, size=self.n_init)
-            runs = Parallel(n_jobs=self.n_jobs)(
-                delayed(train_restart)(seed, start, shape, train_series, starts, config,
-                                       validation) for seed in seeds)
-            self.restart_scores_ = [restart_score(result) for _, result in runs]
-            params, result = runs[int(np.argmax(self.restart_scores_))]
 
-        self.data_mean_, self.data_scale_ = mean, scale
-        self._set_parameters(params)
-        self.tau_ = None if tau == 0 else tau
-        self.sequence_length_ = seq_len
-        self.loss_curve_ = (self.loss_curve_ if warm else []) + result.loss_curve
-        self.n_iter_ = len(self.loss_curve_)
-        self.validation_scores_ = result.validation_scores
-        self.best_epoch_ = result.best_epoch
-        context = series[len(series) - min(len(trials[-1]), seq_len + 1):]
-        self.latent_state_ = self._forced_state(context)
-        return self
+    def _train(self, model, initialise, series, starts, config, validate, rng):
+        """Train ``n_init`` restarts (in parallel with ``n_jobs``) and keep the best."""
+        if self.n_init == 1:
+            model, result = train_restart(rng, model, initialise, series, starts, config,
+                                          validate)
+            self.restart_scores_ = [restart_score(result)]
+            return model, result
+        seeds = rng.randint(np.iinfo(np.int32).max, size=self.n_init)
+        runs = Parallel(n_jobs=self.n_jobs)(
+            delayed(train_restart)(seed, model, initialise, series, starts, config, validate)
+            for seed in seeds)
+        self.restart_scores_ = [restart_score(result) for _, result in runs]
+        return runs[int(np.argmax(self.restart_scores_))]
 
     def _tau_from_spectrum(self, trials, seq_len):
         """Predictability time of the data, estimated from the longest trial."""
@@ -564,7 +571,7 @@ class ChaoticRNNRegressor(BaseEstimator):
         if self.verbose:
             print(f"[ChaoticRNNRegressor] tau='auto': lambda_max = "
                   f"{self.lyapunov_.max_exponent_:.4g} per step -> tau = {tau}", flush=True)
-        return 0 if tau >= seq_len else tau
+        return None if tau >= seq_len else tau
 
     def _validation_size(self, last_trial_length):
         n_validation = int(round(self.validation_fraction * last_trial_length))
@@ -578,55 +585,87 @@ class ChaoticRNNRegressor(BaseEstimator):
             return 0
         return n_validation
 
-    def _warm_start_parameters(self, mode, n_features):
-        if self.A_.shape[0] != self.n_latent or self._forcing_mode != mode:
-            raise ValueError("warm_start needs the same n_latent and forcing as the "
-                             "previous fit.")
-        return self._fitted_parameters()
+    # ------------------------------------------------------------ fitted attributes
+    def _fitted_model(self):
+        """``dynamics_``, after checking that the fitted state is consistent.
 
-    def _set_parameters(self, params):
-        self._forcing_mode = params.mode
-        self.A_ = np.diag(params.a)
-        self.W_ = params.W.copy()
-        self.h_ = params.h.copy()
-        self.B_ = params.B.copy()
-
-    def _check_fitted_shapes(self):
-        """Refuse fitted attributes whose shapes disagree before a kernel reads them.
-
-        The kernels do no bounds checking: arrays of inconsistent shapes (attributes set
-        by hand, or mixed from two fits) would make them read out of bounds.
+        The kernels do no bounds checking: a latent state or a model of other shapes
+        (set by hand, or mixed from two fits) would make them read out of bounds.
         """
-        M, N = np.shape(self.A_)[0], self.n_features_in_
-        expected = {"A_": (M, M), "W_": (M, M), "h_": (M,), "B_": (N, M),
-                    "latent_state_": (M,)}
-        for name, shape in expected.items():
-            if np.shape(getattr(self, name)) != shape:
+        model = self.dynamics_
+        expected = {"dynamics_.n_features": (model.n_features, self.n_features_in_),
+                    "latent_state_": (np.shape(self.latent_state_), (model.n_latent,))}
+        for name, (found, needed) in expected.items():
+            if found != needed:
                 raise ValueError(
-                    f"The fitted attribute {name} has shape {np.shape(getattr(self, name))}, "
-                    f"but n_latent={M} and n_features_in_={N} need {shape}: the fitted "
-                    "state is inconsistent (changed by hand?); fit the estimator again.")
+                    f"The fitted attribute {name} is {found}, but the fitted model needs "
+                    f"{needed}: the fitted state is inconsistent (changed by hand?); fit "
+                    "the estimator again.")
+        return model
 
-    def _fitted_parameters(self):
-        """The fitted attributes as the flat parameter vector that training uses."""
-        if hasattr(self, "latent_state_"):  # during fit the shapes are ours by construction
-            self._check_fitted_shapes()
-        params = PLRNNParameters(self.A_.shape[0], self.B_.shape[0], self._forcing_mode)
-        params.a[:] = np.diag(self.A_)
-        params.W[:] = self.W_
-        params.h[:] = self.h_
-        if params.mode == FORCING_MODES["pinv"]:
-            params.B[:] = self.B_
-        return params
+    def _plrnn(self, name):
+        model = self.dynamics_  # AttributeError while unfitted: hasattr(est, "A_") is False
+        if not isinstance(model, PLRNN):
+            raise AttributeError(
+                f"{name} exists for a PLRNN model, not {type(model).__name__}.")
+        return model
 
-    def _kernel_parameters(self):
-        """(mode, a, W, h, B, pinv(B)) as the kernels take them."""
-        return self._fitted_parameters().kernel_arguments()
+    def _assign(self, name, target, value):
+        value = np.asarray(value, dtype=np.float64)
+        if value.shape != target.shape:
+            raise ValueError(f"The fitted attribute {name} has shape {target.shape}; cannot "
+                             f"assign an array of shape {value.shape}.")
+        target[...] = value
 
-    def _forced_state(self, X_std):
-        """Latent state after teacher forcing every row of standardised ``X_std``."""
-        mode, a, W, h, _, P = self._kernel_parameters()
-        return forced_pass(mode, a, W, h, P, X_std, np.zeros(len(a)))
+    @property
+    def A_(self):
+        return np.diag(self._plrnn("A_").a)
+
+    @A_.setter
+    def A_(self, value):
+        value = np.asarray(value, dtype=np.float64)
+        model = self._plrnn("A_")
+        self._assign("A_", np.empty((model.n_latent, model.n_latent)), value)
+        if np.any(value != np.diag(np.diag(value))):
+            raise ValueError("A_ must be diagonal.")
+        model.a[:] = np.diag(value)
+
+    @property
+    def W_(self):
+        return self._plrnn("W_").W
+
+    @W_.setter
+    def W_(self, value):
+        self._assign("W_", self._plrnn("W_").W, value)
+
+    @property
+    def h_(self):
+        return self._plrnn("h_").h
+
+    @h_.setter
+    def h_(self, value):
+        self._assign("h_", self._plrnn("h_").h, value)
+
+    @property
+    def B_(self):
+        return self._plrnn("B_").B
+
+    @B_.setter
+    def B_(self, value):
+        model = self._plrnn("B_")
+        if model.forcing == "identity":
+            raise ValueError("Under identity forcing B_ is the fixed selection [I 0].")
+        self._assign("B_", model.B, value)
+
+    def _simulator(self):
+        """``simulate(n_steps, X_context)`` on checked, C-contiguous data, in its units."""
+        model = self._fitted_model()
+
+        def simulate(n_steps, X_context):
+            X_gen = model.simulate(n_steps, self._transform_input(X_context))
+            return self._inverse_transform_output(X_gen)
+
+        return simulate
 
     # ---------------------------------------------------------------------- inference
     def predict(self, X):
@@ -648,11 +687,8 @@ class ChaoticRNNRegressor(BaseEstimator):
         check_is_fitted(self)
         if np.ndim(X) == 0:  # a step count; simulate says what is wrong with it
             return self.simulate(X)
-        X_std = self._validate_X(X)
-        mode, a, W, h, B, P = self._kernel_parameters()
-        out = np.empty_like(X_std)
-        one_step_map(mode, a, W, h, B, P, X_std, out)
-        return self._inverse_transform_output(out)
+        model = self._fitted_model()
+        return self._inverse_transform_output(model.one_step(self._validate_X(X)))
 
     def simulate(self, n_steps, X_context=None):
         """Free-run after a teacher-forced warm-up on a context window.
@@ -691,13 +727,11 @@ class ChaoticRNNRegressor(BaseEstimator):
         check_is_fitted(self)
         n_steps = _check_n_steps(n_steps)
         _check_run_fits_in_memory(n_steps, self.n_features_in_)
-        kernel_args = self._kernel_parameters()
+        model = self._fitted_model()
         if X_context is None:
-            mode, a, W, h, B, _ = kernel_args
-            X_gen = np.empty((n_steps, self.n_features_in_))
-            free_run(mode, a, W, h, B, self.latent_state_, X_gen)
+            X_gen = model.free_run(self.latent_state_, n_steps)[0]
         else:
-            X_gen = forced_then_free(kernel_args, self._validate_X(X_context), n_steps)
+            X_gen = model.simulate(n_steps, self._validate_X(X_context))
         finite = np.isfinite(X_gen).all(axis=1)
         if not finite.all():
             warnings.warn(
@@ -736,25 +770,22 @@ class ChaoticRNNRegressor(BaseEstimator):
             ``-state_space_divergence``; higher is better, 0 is perfect.
         """
         check_is_fitted(self)
-        blocks = [self._validate_X(trial) for trial in _as_trials(X)]
-        kernel_args = self._kernel_parameters()
+        blocks = [validate_data(self, trial, reset=False, dtype=np.float64, order="C")
+                  for trial in _as_trials(X)]
+        for block in blocks:
+            if len(block) < 2:
+                raise ValueError(f"score needs at least 2 samples, got {len(block)}.")
+        warmups = [max(1, min(self.sequence_length_, len(block) // 2)) for block in blocks]
+        plan = plan_free_runs(blocks, warmups, SCORE_MIN_GENERATED)
+        rule = FreeRunDivergence.for_plan(plan, observation_noise=self.observation_noise)
+        return -rule(self._simulator(), plan)
 
-        def simulate(n_steps, X_context):
-            return forced_then_free(kernel_args, X_context, n_steps)
 
-        warmups = []
-        for X_std in blocks:
-            if len(X_std) < 2:
-                raise ValueError(f"score needs at least 2 samples, got {len(X_std)}.")
-            warmups.append(max(1, min(self.sequence_length_, len(X_std) // 2)))
-        n_observed = [len(X_std) - n for X_std, n in zip(blocks, warmups, strict=True)]
-        scale = max(1.0, SCORE_MIN_GENERATED / sum(n_observed))
-        generated = [long_free_runs(simulate, X_std, n_warmup, int(np.ceil(scale * n)))
-                     for X_std, n_warmup, n in zip(blocks, warmups, n_observed, strict=True)]
-        observed = np.concatenate(
-            [X_std[n:] for X_std, n in zip(blocks, warmups, strict=True)])
-        generated = np.concatenate(generated)
-        if self.observation_noise > 0:
-            generated += sample_observation_noise(observed, self.observation_noise,
-                                                  len(generated))
-        return -state_space_divergence(observed, generated)
+class _Validation:
+    """Minus the validation divergence of a latent model (module-level: joblib pickles it)."""
+
+    def __init__(self, rule, plan):
+        self.rule, self.plan = rule, plan
+
+    def __call__(self, model):
+        return -self.rule(model.simulate, self.plan)

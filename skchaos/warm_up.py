@@ -51,7 +51,7 @@ def compile_kernels():
             est.predict(5)
             est.predict(X[:5])
             est.score(X[:50])
-            LyapunovSpectrum(est, n_steps=10, n_transient=1).fit(X)
+            LyapunovSpectrum(est, n_steps=10, n_transient=1).fit(X).transform(X[:2])
         from_data = LyapunovSpectrum().fit(X)
         from_data.transform(X[:2])
     return time.perf_counter() - start

@@ -4,9 +4,12 @@ import math
 
 import numpy as np
 import pytest
+from scipy.spatial import cKDTree
+from sklearn.exceptions import NotFittedError
+from test_preprocessing import OUTPUT_API_CHECKS, run_output_api_check
 
 from skchaos import ChaoticRNNRegressor, LyapunovSpectrum
-from skchaos._kernels.lyapunov import plrnn_spectrum
+from skchaos._kernels.lyapunov import QRSchedule
 from skchaos.datasets import (
     HenonMap,
     LogisticMap,
@@ -14,7 +17,9 @@ from skchaos.datasets import (
     make_henon,
     make_lorenz63,
 )
+from skchaos.dynamics import PLRNN
 from skchaos.lyapunov import (
+    _decorrelation_time,
     delay_embedding,
     kaplan_yorke_dimension,
     lyapunov_spectrum,
@@ -28,6 +33,14 @@ def _random_plrnn(rng, M=8):
     np.fill_diagonal(W, 0.0)
     h = 0.5 * rng.standard_normal(M)
     return a, W, h
+
+
+def plrnn_spectrum(a, W, h, z0, n_transient, n_steps, qr_interval, F, running):
+    """The spectrum of a PLRNN with these parameters, through the latent-model protocol."""
+    model = PLRNN(len(a), 1)
+    model.a[:], model.W[:], model.h[:] = a, W, h
+    return model.tangent_spectrum(z0, QRSchedule(n_transient, n_steps, qr_interval),
+                                  np.ascontiguousarray(F, dtype=float), running)
 
 
 def test_model_spectrum_matches_numpy_and_the_sum_rule(rng):
@@ -165,7 +178,8 @@ def test_model_mode_and_transform(lorenz_20k):
     # horizon = 1: the log singular values of the one-step Jacobian at each row's state.
     rows = lorenz_20k[:4]
     out = ls.transform(rows)
-    mode, a, W, h, B, P = est._kernel_parameters()
+    model = est.dynamics_
+    a, W, P = model.a, model.W, np.linalg.pinv(model.B)
     for row, x in zip(out, est._transform_input(rows), strict=True):
         z = P @ x
         J = np.diag(a) + W * (z > 0)[None, :]
@@ -183,3 +197,91 @@ def test_tau_auto_uses_the_predictability_time(lorenz_20k):
     # lambda_max = 0.9056 per time unit at dt = 0.01 gives 77 steps; the estimate is close.
     assert 65 <= est.tau_ <= 90
     assert est.tau_ == est.lyapunov_.suggested_tau_
+
+
+# ------------------------------------------------------------------- output feature names
+def test_transform_columns_are_named_one_per_exponent():
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(make_henon(3000, random_state=0), columns=["x", "y"],
+                     index=np.arange(3000) + 10)
+    ls = LyapunovSpectrum().fit(X)
+    assert list(ls.get_feature_names_out()) == ["lyapunovspectrum0", "lyapunovspectrum1"]
+    assert list(ls.get_feature_names_out(["x", "y"])) == list(ls.get_feature_names_out())
+    expected = ls.transform(X.iloc[:5])
+    out = ls.set_output(transform="pandas").transform(X.iloc[:5])
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == ["lyapunovspectrum0", "lyapunovspectrum1"]
+    np.testing.assert_array_equal(out.index, X.index[:5])
+    np.testing.assert_array_equal(out.to_numpy(), expected)  # largest exponent first
+    fewer = LyapunovSpectrum(n_exponents=1).set_output(transform="pandas")
+    assert list(fewer.fit_transform(X).columns) == ["lyapunovspectrum0"]
+
+
+def test_get_feature_names_out_checks_input_features():
+    pd = pytest.importorskip("pandas")
+    X = make_henon(2000, random_state=0)
+    with pytest.raises(NotFittedError):
+        LyapunovSpectrum().get_feature_names_out()
+    ls = LyapunovSpectrum().fit(X)
+    with pytest.raises(ValueError, match="input_features should have length equal to"):
+        ls.get_feature_names_out(["a", "b", "c"])
+    ls.fit(pd.DataFrame(X, columns=["x", "y"]))
+    with pytest.raises(ValueError, match="input_features is not equal to feature_names_in_"):
+        ls.get_feature_names_out(["y", "x"])
+
+
+@pytest.mark.parametrize("check", OUTPUT_API_CHECKS, ids=lambda check: check.__name__)
+@pytest.mark.parametrize("estimator", [LyapunovSpectrum(), LyapunovSpectrum(n_exponents=1)],
+                         ids=repr)
+def test_scikit_learn_output_api_checks(estimator, check):
+    run_output_api_check(check, estimator)
+
+
+# ------------------------------------------------ shared helpers: the same results as before
+def _former_decorrelation_time(X):
+    """lyapunov._decorrelation_time before the autocorrelation was shared (issue 20)."""
+    Xc = X - X.mean(axis=0)
+    std = Xc.std(axis=0)
+    Xc = Xc[:, std > 0] / std[std > 0]
+    if Xc.shape[1] == 0:
+        return 1
+    n = len(Xc)
+    spectrum = np.abs(np.fft.rfft(Xc, n=2 * n, axis=0)) ** 2
+    acf = np.fft.irfft(spectrum, axis=0)[:n].mean(axis=1)
+    below = np.nonzero(acf < acf[0] / np.e)[0]
+    return int(below[0]) if len(below) else n
+
+
+def test_the_decorrelation_time_is_the_former_one():
+    rng = np.random.default_rng(0)
+    t = np.arange(4000)
+    data = [make_henon(3000, random_state=0), make_lorenz63(4000, random_state=0),
+            make_lorenz63(4000, random_state=1)[:, :1], rng.standard_normal((500, 3)),
+            np.column_stack([np.sin(2 * np.pi * t / 40), np.ones(4000)]),
+            np.column_stack([np.sin(2 * np.pi * t / 40), np.cos(2 * np.pi * t / 90)]),
+            np.ones((100, 2)), np.cumsum(rng.standard_normal((300, 2)), axis=0)]
+    for X in data:
+        assert _decorrelation_time(X) == _former_decorrelation_time(X)
+    assert _decorrelation_time(data[1]) > 5  # a flow sampled finely decorrelates slowly
+
+
+def test_the_neighbour_tree_is_built_once_on_the_standardised_rows(monkeypatch):
+    built = []
+
+    class CountingTree(cKDTree):
+        def __init__(self, data, *args, **kwargs):
+            built.append(len(data))
+            super().__init__(data, *args, **kwargs)
+
+    monkeypatch.setattr("skchaos.lyapunov.cKDTree", CountingTree)
+    X = make_henon(3000, random_state=0)
+    ls = LyapunovSpectrum().fit(X)
+    assert built == [len(ls.jacobians_)]
+    # The rows of the tree are the standardised rows with a successor: its neighbours are
+    # the ones the local maps were fitted on, and transform queries the same tree.
+    magnitude = np.max(np.abs(X))
+    scaled = X / magnitude
+    Z = (scaled - scaled.mean(axis=0)) / np.sqrt(np.mean(scaled.var(axis=0)))
+    np.testing.assert_array_equal(ls.tree_.data, Z[:len(ls.jacobians_)])
+    ls.transform(X[:10])
+    assert len(built) == 1

@@ -6,6 +6,10 @@ import pytest
 from skchaos._kernels.plrnn import (
     IDENTITY_FORCING,
     PINV_FORCING,
+    ForcingMap,
+    Weights,
+    WindowBatch,
+    Workspace,
     forced_pass,
     forward_backward,
     free_run,
@@ -30,14 +34,14 @@ def _random_model(rng, mode):
 
 def _loss_and_grads(mode, a, W, h, B, P, X, starts, tau, noise, alpha=1.0):
     n_forcings = (SEQ_LEN - 1) // tau if tau else 0
-    workspaces = (np.empty((SEQ_LEN + 1, N_BATCH, M)),
-                  np.empty((max(n_forcings, 1), N_BATCH, M)),
-                  np.empty((SEQ_LEN, N_BATCH, N)), np.empty((SEQ_LEN, N_BATCH, N)),
-                  np.empty((SEQ_LEN, N_BATCH, M)))
-    grads = [np.empty(M), np.empty((M, M)), np.empty(M), np.empty((N, M))]
-    loss = forward_backward(mode, a, W, h, B, P, X, starts, SEQ_LEN, tau, alpha, noise,
-                            *workspaces, *grads)
-    return loss, grads
+    work = Workspace(np.empty((SEQ_LEN + 1, N_BATCH, M)),
+                     np.empty((max(n_forcings, 1), N_BATCH, M)),
+                     np.empty((SEQ_LEN, N_BATCH, N)), np.empty((SEQ_LEN, N_BATCH, N)),
+                     np.empty((SEQ_LEN, N_BATCH, M)))
+    grads = Weights(np.empty(M), np.empty((M, M)), np.empty(M), np.empty((N, M)))
+    batch = WindowBatch(X, starts, SEQ_LEN, tau, alpha, noise)
+    loss = forward_backward(Weights(a, W, h, B), ForcingMap(mode, P), batch, work, grads)
+    return loss, list(grads)
 
 
 def _numpy_loss(mode, a, W, h, B, P, X, starts, tau, noise, alpha=1.0):
@@ -121,7 +125,8 @@ def test_free_run_forced_pass_and_one_step_match_numpy(mode, rng):
     a *= 0.5  # a contracting model keeps the long run finite
     X = rng.standard_normal((12, N))
 
-    z = forced_pass(mode, a, W, h, P, X, np.zeros(M))
+    weights, forcing = Weights(a, W, h, B), ForcingMap(mode, P)
+    z = forced_pass(weights, forcing, X, np.zeros(M))
     z_ref = np.zeros(M)
     for t, x in enumerate(X):
         if t > 0:
@@ -133,14 +138,14 @@ def test_free_run_forced_pass_and_one_step_match_numpy(mode, rng):
     np.testing.assert_allclose(z, z_ref, rtol=1e-13, atol=1e-13)
 
     out = np.empty((30, N))
-    z_end = free_run(mode, a, W, h, B, z, out)
+    z_end = free_run(weights, forcing, z, out)
     for t in range(30):
         z_ref = a * z_ref + W @ np.maximum(z_ref, 0) + h
         np.testing.assert_allclose(out[t], B @ z_ref, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(z_end, z_ref, rtol=1e-12, atol=1e-12)
 
     one_step = np.empty_like(X)
-    one_step_map(mode, a, W, h, B, P, X, one_step)
+    one_step_map(weights, forcing, X, one_step)
     for t, x in enumerate(X):
         z0 = P @ x if mode == PINV_FORCING else np.concatenate([x, np.zeros(M - N)])
         expected = B @ (a * z0 + W @ np.maximum(z0, 0) + h)

@@ -190,16 +190,16 @@ def test_validation_keeps_the_best_parameters(lorenz_train, small_params):
     est = ChaoticRNNRegressor(**params).fit(lorenz_train)
     assert len(est.validation_scores_) == 20  # every epoch when n_epochs < 50
     assert est.best_epoch_ == int(np.argmax(est.validation_scores_))
-    # The kept parameters reproduce the best validation score.
-    from skchaos._training import free_run_divergence
+    # The kept model reproduces the best validation score, by the package's one rule.
+    from skchaos.metrics import FreeRunDivergence
     from skchaos.regressor import validation_run_length
 
     series = est._transform_input(lorenz_train)
-    block = series[-800:]
-    n_warmup = min(params["sequence_length"], len(block) // 2)
-    score = -free_run_divergence(est._kernel_parameters(), block, n_warmup,
-                                 validation_run_length(len(series)), series)
-    assert score == pytest.approx(max(est.validation_scores_), rel=1e-9)
+    n_generated = validation_run_length(len(series))
+    n_warmup = min(params["sequence_length"], 800 // 2)
+    rule = FreeRunDivergence(series, n_generated, n_starts=1)
+    score = -rule(est.dynamics_.simulate, [(series[-800:], n_warmup, n_generated)])
+    assert score == max(est.validation_scores_)
 
 
 def test_observation_noise_matches_validation_and_score_but_not_training(small_params):
@@ -210,20 +210,18 @@ def test_observation_noise_matches_validation_and_score_but_not_training(small_p
     # Training is the same; only how checkpoints are scored changes.
     assert matched.loss_curve_ == plain.loss_curve_
     assert np.all(np.array(matched.validation_scores_) > np.array(plain.validation_scores_))
-    # The kept parameters reproduce the best validation score, noise included.
-    from skchaos._training import free_run_divergence
-    from skchaos.metrics import make_free_run_scorer, sample_observation_noise
+    # The kept model reproduces the best validation score, noise included.
+    from skchaos.metrics import FreeRunDivergence, make_free_run_scorer
     from skchaos.regressor import validation_run_length
 
     series = matched._transform_input(X)
     n_generated = validation_run_length(len(series))
-    noise = sample_observation_noise(series, 0.05, n_generated)
-    score = -free_run_divergence(matched._kernel_parameters(), series[-800:],
-                                 params["sequence_length"], n_generated, series, noise)
-    assert score == pytest.approx(max(matched.validation_scores_), rel=1e-9)
-    # score adds the same noise as the scorer does.
+    rule = FreeRunDivergence(series, n_generated, observation_noise=0.05, n_starts=1)
+    plan = [(series[-800:], params["sequence_length"], n_generated)]
+    assert -rule(matched.dynamics_.simulate, plan) == max(matched.validation_scores_)
+    # score is the scorer: the same rule, in the data's units.
     scorer = make_free_run_scorer(observation_noise=0.05)
-    assert matched.score(X[:1000]) == pytest.approx(scorer(matched, X[:1000]), rel=1e-12)
+    assert matched.score(X[:1000]) == scorer(matched, X[:1000])
     assert matched.score(X[:1000]) > plain.score(X[:1000])
 
 

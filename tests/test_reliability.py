@@ -7,11 +7,17 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 from skchaos import ChaoticRNNRegressor, _training
+from skchaos.dynamics import PLRNN
+from skchaos.dynamics.plrnn import PLRNNGradient
 from skchaos.exceptions import TrainingDivergedError
 
 
 def _fitted_state(est):
-    return {name: value for name, value in vars(est).items() if name.endswith("_")}
+    """The fitted attributes, the latent model's parameters as a copied array."""
+    state = {name: value for name, value in vars(est).items() if name.endswith("_")}
+    if "dynamics_" in state:
+        state["dynamics_"] = state["dynamics_"].parameters.copy()
+    return state
 
 
 def _assert_same_state(before, after):
@@ -64,17 +70,40 @@ def test_a_failed_first_fit_leaves_the_estimator_unfitted(small_params):
         est.predict(5)
 
 
-@pytest.mark.parametrize("attribute, shape", [("B_", (5, 8)), ("W_", (7, 7)),
-                                              ("latent_state_", (3,)), ("h_", (9,))])
-def test_inconsistent_fitted_attributes_never_reach_a_kernel(attribute, shape, lorenz_train,
+@pytest.mark.parametrize("attribute, value", [
+    ("latent_state_", np.zeros(3)),
+    ("dynamics_", PLRNN(8, 2)),  # a model of other features than the fit's 3
+])
+def test_inconsistent_fitted_attributes_never_reach_a_kernel(attribute, value, lorenz_train,
                                                             small_params):
     est = ChaoticRNNRegressor(**small_params).fit(lorenz_train)
-    setattr(est, attribute, np.zeros(shape))
+    setattr(est, attribute, value)
     for call in (lambda: est.predict(5), lambda: est.predict(lorenz_train[:4]),
                  lambda: est.simulate(5, lorenz_train[:10]),
                  lambda: est.score(lorenz_train[:100])):
         with pytest.raises(ValueError, match=f"fitted attribute {re.escape(attribute)}"):
             call()
+
+
+@pytest.mark.parametrize("attribute, shape", [("B_", (5, 8)), ("W_", (7, 7)), ("h_", (9,)),
+                                              ("A_", (3, 3))])
+def test_parameters_of_the_wrong_shape_cannot_be_assigned(attribute, shape, lorenz_train,
+                                                         small_params):
+    est = ChaoticRNNRegressor(**small_params).fit(lorenz_train)
+    expected_run = est.predict(20)
+    with pytest.raises(ValueError, match=f"fitted attribute {re.escape(attribute)}"):
+        setattr(est, attribute, np.zeros(shape))
+    np.testing.assert_array_equal(est.predict(20), expected_run)
+
+
+def test_assigned_parameters_write_into_the_model(lorenz_train, small_params):
+    est = ChaoticRNNRegressor(**small_params).fit(lorenz_train)
+    est.A_ = 0.5 * est.A_
+    est.h_ = est.h_ + 1.0
+    np.testing.assert_array_equal(est.A_, np.diag(est.dynamics_.a))
+    assert est.h_ is not None and np.shares_memory(est.h_, est.dynamics_.parameters)
+    with pytest.raises(ValueError, match="diagonal"):
+        est.A_ = np.ones_like(est.A_)
 
 
 def test_an_exploding_loss_is_a_divergence_even_while_finite(lorenz_train, small_params,
@@ -99,11 +128,10 @@ def test_the_explosion_threshold_is_relative_to_the_first_loss(monkeypatch):
         losses = iter([3.0, second])
 
         def fake_loss(self, starts, noise=None, losses=losses):
-            return next(losses), np.zeros(self.params.size)
+            return next(losses), np.zeros(self.model.parameters.size)
 
-        monkeypatch.setattr(_training.MinibatchGradient, "__call__", fake_loss)
-        params = _training.init_parameters(4, 2, _training.FORCING_MODES["pinv"],
-                                           np.random.RandomState(0))
+        monkeypatch.setattr(PLRNNGradient, "__call__", fake_loss)
+        params = PLRNN(4, 2).initialise(np.random.RandomState(0))
         if raises:
             with pytest.raises(TrainingDivergedError, match="grew from 3 to"):
                 _training.train(params, X, starts, config, np.random.RandomState(0))

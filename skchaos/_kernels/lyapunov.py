@@ -1,6 +1,7 @@
 """Compiled tangent-space QR recursions for Lyapunov spectra.
 
-One recursion serves every source of Jacobians: the PLRNN (exact, piecewise constant),
+One recursion serves every source of Jacobians: the latent models (exact, their own
+kernels call ``qr_step``),
 the benchmark maps, the benchmark flows (variational equations integrated with RK4), and a
 precomputed sequence of Jacobians (estimated from data). Each kernel keeps an orthonormal
 frame of k tangent vectors, stored as the rows of F (k x n) so that every vector is
@@ -18,10 +19,11 @@ solved through a one-sided Jacobi SVD (no allocation per row), which also measur
 degenerate each neighbourhood is.
 """
 
+from collections import namedtuple
+
 import numpy as np
 
 from ._jit import kernel
-from .plrnn import _step as _plrnn_step
 from .systems import (
     integrate_flow,
     map_jacobian,
@@ -42,6 +44,10 @@ _LOG_ZERO = float(np.log(np.finfo(np.float64).tiny))
 # A Gram-Schmidt residual below this fraction of the vector's norm is rounding error: the
 # direction is lost and is replaced by one orthogonal to the earlier rows.
 _LOST = 1e-13
+
+QRSchedule = namedtuple("QRSchedule", ["n_transient", "n_steps", "qr_interval"])
+QRSchedule.__doc__ = """Steps run before averaging, steps averaged over, and steps between
+re-orthonormalisations (ints)."""
 
 
 @kernel
@@ -143,7 +149,7 @@ def _reseed(F, j):
 
 
 @kernel
-def _qr_step(F, log_r, log_sums, qr_done, n_qr, running, steps_done, time_per_step):
+def qr_step(F, log_r, log_sums, qr_done, n_qr, running, steps_done, time_per_step):
     """Re-orthonormalise, accumulate, and record the running estimate when due.
 
     Returns the number of rows lost (see ``orthonormalise``).
@@ -159,42 +165,6 @@ def _qr_step(F, log_r, log_sums, qr_done, n_qr, running, steps_done, time_per_st
             for j in range(log_sums.shape[0]):
                 running[row, j] = log_sums[j] / (steps_done * time_per_step)
     return n_lost
-
-
-@kernel
-def plrnn_spectrum(a, W, h, z0, n_transient, n_steps, qr_interval, F, running):
-    """Exponents per step of the PLRNN along its free-run orbit from ``z0``.
-
-    The Jacobian at z is J = diag(a) + W diag(z > 0). ``F`` (k x M) holds the initial
-    frame in its rows and is overwritten. Returns (exponents, state at the end).
-    """
-    k, n_latent = F.shape
-    z = z0.copy()
-    z_next = np.empty(n_latent)
-    WT = np.ascontiguousarray(W.T)
-    masked = np.empty((k, n_latent))
-    FWT = np.empty((k, n_latent))
-    log_r = np.empty(k)
-    log_sums = np.zeros(k)
-    for _ in range(n_transient):
-        _plrnn_step(a, WT, h, z, z_next)
-        z, z_next = z_next, z
-    n_qr = n_steps // qr_interval
-    for step in range(n_qr * qr_interval):
-        # F J^T = F diag(a) + (F diag(z > 0)) W^T
-        for r in range(k):
-            for i in range(n_latent):
-                masked[r, i] = F[r, i] if z[i] > 0.0 else 0.0
-        np.dot(masked, WT, FWT)
-        for r in range(k):
-            for i in range(n_latent):
-                F[r, i] = a[i] * F[r, i] + FWT[r, i]
-        _plrnn_step(a, WT, h, z, z_next)
-        z, z_next = z_next, z
-        if (step + 1) % qr_interval == 0:
-            _qr_step(F, log_r, log_sums, (step + 1) // qr_interval, n_qr, running,
-                     step + 1, 1.0)
-    return log_sums / (n_qr * qr_interval), z
 
 
 @kernel
@@ -218,7 +188,7 @@ def map_spectrum(system, params, x0, n_transient, n_steps, qr_interval, F, runni
         map_step(system, params, x, x_next)
         x, x_next = x_next, x
         if (step + 1) % qr_interval == 0:
-            _qr_step(F, log_r, log_sums, (step + 1) // qr_interval, n_qr, running,
+            qr_step(F, log_r, log_sums, (step + 1) // qr_interval, n_qr, running,
                      step + 1, 1.0)
     return log_sums / (n_qr * qr_interval), x
 
@@ -257,7 +227,7 @@ def flow_spectrum(system, params, x0, dt, n_substeps, n_transient, n_steps, qr_i
         for _ in range(n_substeps):
             _rk4_variational(system, params, x, F, h, J, kx, kF, x_stage, F_stage)
         if (step + 1) % qr_interval == 0:
-            _qr_step(F, log_r, log_sums, (step + 1) // qr_interval, n_qr, running,
+            qr_step(F, log_r, log_sums, (step + 1) // qr_interval, n_qr, running,
                      step + 1, dt)
     return log_sums / (n_qr * qr_interval * dt), x
 
@@ -301,7 +271,7 @@ def jacobian_sequence_spectrum(jacobians, qr_interval, F, running):
         np.dot(F, jacobians[step].T, FJT)
         F[:, :] = FJT
         if (step + 1) % qr_interval == 0:
-            n_lost += _qr_step(F, log_r, log_sums, (step + 1) // qr_interval, n_qr, running,
+            n_lost += qr_step(F, log_r, log_sums, (step + 1) // qr_interval, n_qr, running,
                                step + 1, 1.0)
     return log_sums / (n_qr * qr_interval), n_lost
 

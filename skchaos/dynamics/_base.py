@@ -1,0 +1,127 @@
+"""The latent-model protocol: what training, prediction, scoring and analysis may ask of a
+learned dynamical system.
+
+A latent model lives in the standardised units the estimator trains in; the estimator
+owns the standardisation, the data checks and the fitted attributes around it. A new model
+family is one new module: a subclass of :class:`LatentModel` with its numba kernels.
+"""
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+from sklearn.frozen import FrozenEstimator
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["LatentModel"]
+
+
+class LatentModel(ABC):
+    """A recurrent model ``z_t = F(z_{t-1})`` with observations ``x_t = G(z_t)``.
+
+    Subclasses hold their trainable parameters in one flat float64 vector
+    (:attr:`parameters`), which the optimiser, gradient clipping and finiteness checks
+    treat as one array, and expose named views into it. States ``z`` are 1-D arrays of
+    length :attr:`n_latent`; observations have :attr:`n_features` columns.
+
+    Forcing (teacher forcing) sets the latent state from an observation; a model defines
+    which units it overwrites and how (its forcing map). Everything below works in the
+    units the model was trained in.
+    """
+
+    n_latent: int
+    n_features: int
+
+    # ------------------------------------------------------------------ parameters
+    @property
+    @abstractmethod
+    def parameters(self):
+        """The flat parameter vector, updated in place by the optimiser."""
+
+    @abstractmethod
+    def initialise(self, rng):
+        """Draw random initial parameters in place from the RandomState ``rng``."""
+
+    @abstractmethod
+    def constrain(self):
+        """Project the parameters back onto their allowed set after an optimiser step."""
+
+    @abstractmethod
+    def copy(self):
+        """An independent copy (parameters not shared)."""
+
+    @abstractmethod
+    def minibatch_gradient(self, X, seq_len, tau, batch_size, forcing_strength=1.0):
+        """A callable ``(starts, noise) -> (loss, flat gradient)`` over windows of X.
+
+        The callable reads the model's current parameters on each call and owns its
+        workspaces (allocated once). ``tau=None`` never forces. It has a ``noise_shape``
+        attribute: the shape of the teacher-noise array it takes (None for no noise).
+        """
+
+    # ------------------------------------------------------------------- dynamics
+    @abstractmethod
+    def step(self, z):
+        """The state after one step from ``z``."""
+
+    @abstractmethod
+    def jacobian(self, z):
+        """The Jacobian dF/dz at ``z``, shape (n_latent, n_latent)."""
+
+    @abstractmethod
+    def force(self, x, z=None):
+        """The state ``z`` (zeros when None) with its forced units set from ``x``."""
+
+    @abstractmethod
+    def forced_state(self, X, z_init=None):
+        """The state after teacher forcing at every row of X (model steps in between)."""
+
+    @abstractmethod
+    def free_run(self, z0, n_steps):
+        """Observations of ``n_steps`` free steps from ``z0``, and the final state."""
+
+    @abstractmethod
+    def one_step(self, X):
+        """Each row forced on its own (other units at zero), one step, observed."""
+
+    @abstractmethod
+    def tangent_spectrum(self, z0, schedule, frame, running):
+        """Lyapunov exponents per step along the free run from ``z0`` by tangent QR.
+
+        ``schedule`` is a :class:`skchaos._kernels.lyapunov.QRSchedule`, ``frame`` (k, M)
+        the initial orthonormal tangent vectors as rows (overwritten) and ``running`` the
+        buffer of running estimates. Returns (exponents, final state).
+        """
+
+    # ---------------------------------------------------------------- derived
+    def simulate(self, n_steps, X_context):
+        """Teacher-force along ``X_context`` (every row), then free-run ``n_steps``.
+
+        The estimators' convention, so that a latent model can be scored like them.
+        """
+        X_context = np.asarray(X_context)
+        if X_context.ndim != 2 or X_context.shape[1] != self.n_features or not len(X_context):
+            raise ValueError(f"A context of shape {X_context.shape} cannot force a model of "
+                             f"{self.n_features} observed features.")
+        return self.free_run(self.forced_state(X_context), n_steps)[0]
+
+
+def fitted_latent_model(obj):
+    """The latent model of ``obj``, a map from data to its units, and a start state.
+
+    ``obj`` is a fitted estimator with a ``dynamics_`` model (a
+    :class:`~skchaos.ChaoticRNNRegressor`), a :class:`sklearn.frozen.FrozenEstimator`
+    around one, or a :class:`LatentModel` itself (whose units are the data's). The start
+    state is the estimator's ``latent_state_``, or None for a bare model.
+    """
+    if isinstance(obj, LatentModel):
+        return obj, _unchanged, None
+    estimator = obj.estimator if isinstance(obj, FrozenEstimator) else obj
+    check_is_fitted(estimator)
+    if not isinstance(getattr(estimator, "dynamics_", None), LatentModel):
+        raise TypeError(f"{type(estimator).__name__} has no latent model (dynamics_): "
+                        "pass a fitted skchaos estimator or a skchaos.dynamics model.")
+    return estimator.dynamics_, estimator._transform_input, estimator.latent_state_
+
+
+def _unchanged(X):
+    return X

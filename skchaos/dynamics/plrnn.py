@@ -1,0 +1,232 @@
+"""The piecewise-linear RNN of the paper: ``z_t = A z_{t-1} + W relu(z_{t-1}) + h``."""
+
+import numpy as np
+
+from .._kernels import plrnn as _k
+from ._base import LatentModel
+
+__all__ = ["PLRNN"]
+
+FORCING_SCHEMES = {"identity": _k.IDENTITY_FORCING, "pinv": _k.PINV_FORCING}
+
+# |a_i| < 1 keeps a unit without recurrent input from running away on its own: the
+# failure mode of unconstrained training, where one diagonal entry of A grew above 1.
+A_BOUND = 0.999
+
+
+class PLRNN(LatentModel):
+    """Piecewise-linear RNN with diagonal ``A``, off-diagonal ``W`` and bias ``h``.
+
+    Observations are ``x = B z``. Under ``forcing="pinv"`` (the paper's scheme) ``B`` is
+    learned and forcing sets every unit to ``pinv(B) x``; under ``"identity"`` ``B`` is
+    the fixed selection [I 0] (not trained) and forcing overwrites the first N units.
+
+    Parameters
+    ----------
+    n_latent : int
+        Latent units M, at least ``n_features``.
+    n_features : int
+        Observed features N.
+    forcing : {"pinv", "identity"}, default="pinv"
+        The forcing scheme, which also fixes the readout.
+
+    Attributes
+    ----------
+    a, W, h : ndarray
+        Views into :attr:`parameters`: diag(A) (M,), W (M, M), h (M,).
+    B : ndarray of shape (N, M)
+        Readout: a view into :attr:`parameters` under pinv forcing, else [I 0].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skchaos.dynamics import PLRNN
+    >>> model = PLRNN(3, 1)
+    >>> model.a[:] = 0.5
+    >>> model.h[:] = 1.0
+    >>> model.step(np.zeros(3))
+    array([1., 1., 1.])
+    >>> model.jacobian(np.array([1.0, -1.0, 1.0])).diagonal()
+    array([0.5, 0.5, 0.5])
+    """
+
+    def __init__(self, n_latent, n_features, forcing="pinv"):
+        if forcing not in FORCING_SCHEMES:
+            raise ValueError(f"forcing must be one of {sorted(FORCING_SCHEMES)}, got "
+                             f"{forcing!r}.")
+        if not 1 <= n_features <= n_latent:
+            raise ValueError(f"A PLRNN needs 1 <= n_features <= n_latent, got "
+                             f"n_features={n_features}, n_latent={n_latent}.")
+        self.n_latent, self.n_features, self.forcing = int(n_latent), int(n_features), forcing
+        self.mode = FORCING_SCHEMES[forcing]
+        self._set_theta(np.zeros(self._size()))
+
+    def _size(self):
+        M, N = self.n_latent, self.n_features
+        return 2 * M + M * M + (N * M if self.mode == _k.PINV_FORCING else 0)
+
+    def _set_theta(self, theta):
+        self._theta = theta
+        self.a, self.W, self.h, B = self._views(theta)
+        if B is None:
+            B = np.zeros((self.n_features, self.n_latent))
+            B[:, :self.n_features] = np.eye(self.n_features)
+        self.B = B
+
+    def _views(self, flat):
+        """Split a flat vector laid out like :attr:`parameters` into (a, W, h, B or None)."""
+        M, N = self.n_latent, self.n_features
+        a = flat[:M]
+        W = flat[M:M + M * M].reshape(M, M)
+        h = flat[M + M * M:2 * M + M * M]
+        B = flat[2 * M + M * M:].reshape(N, M) if self.mode == _k.PINV_FORCING else None
+        return a, W, h, B
+
+    @classmethod
+    def from_matrices(cls, A, W, h, B, forcing="pinv"):
+        """A PLRNN with the given parameters; ``A`` diagonal, ``B`` of shape (N, M).
+
+        Under identity forcing ``B`` must be the selection matrix [I 0].
+        """
+        A, W, h, B = (np.asarray(v, dtype=np.float64) for v in (A, W, h, B))
+        model = cls(len(h), B.shape[0], forcing)
+        if A.shape != W.shape or W.shape != (model.n_latent, model.n_latent):
+            raise ValueError(f"A {A.shape} and W {W.shape} must both be (M, M) with M = "
+                             f"len(h) = {model.n_latent}.")
+        if forcing == "identity" and not np.array_equal(B, model.B):
+            raise ValueError("Under identity forcing B must be the selection matrix [I 0].")
+        model.a[:] = np.diag(A)
+        model.W[:] = W
+        model.h[:] = h
+        model.B[:] = B
+        return model
+
+    # pickle the flat vector only; the views are rebuilt (pickling them would copy them
+    # apart from it).
+    def __getstate__(self):
+        state = dict(vars(self))
+        for view in ("a", "W", "h", "B"):
+            del state[view]
+        return state
+
+    def __setstate__(self, state):
+        theta = state.pop("_theta")
+        vars(self).update(state)
+        self._set_theta(theta)
+
+    def __repr__(self):
+        return (f"PLRNN(n_latent={self.n_latent}, n_features={self.n_features}, "
+                f"forcing={self.forcing!r})")
+
+    # ------------------------------------------------------------------ parameters
+    @property
+    def parameters(self):
+        return self._theta
+
+    def initialise(self, rng):
+        """Random initial parameters whose linear part is stable but slow.
+
+        A + W starts as a random positive-definite matrix scaled to spectral radius 1
+        (split into its diagonal A and off-diagonal W), so the untrained network neither
+        explodes nor forgets its input within a few steps; h starts at zero and B with
+        entries of size 1/sqrt(M).
+        """
+        M = self.n_latent
+        R = rng.standard_normal((M, M))
+        K = R.T @ R / M + np.eye(M)
+        K /= np.linalg.eigvalsh(K).max()
+        self._theta[:] = 0.0
+        self.a[:] = np.diag(K)
+        self.W[:] = K - np.diag(np.diag(K))
+        if self.mode == _k.PINV_FORCING:
+            self.B[:] = rng.uniform(-1.0, 1.0, size=self.B.shape) / np.sqrt(M)
+        return self
+
+    def constrain(self):
+        np.clip(self.a, -A_BOUND, A_BOUND, out=self.a)
+
+    def copy(self):
+        model = PLRNN(self.n_latent, self.n_features, self.forcing)
+        model._theta[:] = self._theta
+        return model
+
+    def minibatch_gradient(self, X, seq_len, tau, batch_size, forcing_strength=1.0):
+        return PLRNNGradient(self, X, seq_len, tau, batch_size, forcing_strength)
+
+    # ------------------------------------------------------- kernel arguments
+    def weights(self):
+        """The parameters as the kernels take them."""
+        return _k.Weights(self.a, self.W, self.h, self.B)
+
+    def forcing_map(self):
+        """The forcing scheme and pinv(B), computed now (treated as data by the kernels)."""
+        if self.mode == _k.PINV_FORCING:
+            return _k.ForcingMap(self.mode, np.ascontiguousarray(np.linalg.pinv(self.B)))
+        return _k.ForcingMap(self.mode, np.zeros((self.n_latent, self.n_features)))
+
+    # ------------------------------------------------------------------- dynamics
+    def step(self, z):
+        out = np.empty(self.n_latent)
+        _k.step(self.weights(), np.ascontiguousarray(z, dtype=np.float64), out)
+        return out
+
+    def jacobian(self, z):
+        out = np.empty((self.n_latent, self.n_latent))
+        _k.jacobian(self.weights(), np.ascontiguousarray(z, dtype=np.float64), out)
+        return out
+
+    def force(self, x, z=None):
+        z = np.zeros(self.n_latent) if z is None else np.array(z, dtype=np.float64)
+        forcing = self.forcing_map()
+        x = np.asarray(x, dtype=np.float64)
+        if forcing.mode == _k.PINV_FORCING:
+            z[:] = forcing.P @ x
+        else:
+            z[:self.n_features] = x
+        return z
+
+    def forced_state(self, X, z_init=None):
+        z_init = np.zeros(self.n_latent) if z_init is None else z_init
+        return _k.forced_pass(self.weights(), self.forcing_map(), X, z_init)
+
+    def free_run(self, z0, n_steps):
+        out = np.empty((n_steps, self.n_features))
+        z_end = _k.free_run(self.weights(), self.forcing_map(), z0, out)
+        return out, z_end
+
+    def one_step(self, X):
+        out = np.empty_like(X)
+        _k.one_step_map(self.weights(), self.forcing_map(), X, out)
+        return out
+
+    def tangent_spectrum(self, z0, schedule, frame, running):
+        return _k.tangent_spectrum(self.weights(), z0, schedule, frame, running)
+
+
+class PLRNNGradient:
+    """Loss and flat gradient of minibatches of windows, with workspaces allocated once."""
+
+    def __init__(self, model, X, seq_len, tau, batch_size, forcing_strength=1.0):
+        M, N = model.n_latent, model.n_features
+        self.model = model
+        # The kernels' encoding of "never force" is tau = 0.
+        self.tau = 0 if tau is None else int(tau)
+        n_forcings = (seq_len - 1) // self.tau if self.tau > 0 else 0
+        self.X, self.seq_len, self.forcing_strength = X, int(seq_len), float(forcing_strength)
+        self.workspace = _k.Workspace(np.empty((seq_len + 1, batch_size, M)),
+                                      np.empty((max(n_forcings, 1), batch_size, M)),
+                                      np.empty((seq_len, batch_size, N)),
+                                      np.empty((seq_len, batch_size, N)),
+                                      np.empty((seq_len, batch_size, M)))
+        self.grad = np.zeros(model.parameters.size)
+        ga, gW, gh, gB = model._views(self.grad)
+        self.grad_weights = _k.Weights(ga, gW, gh, np.zeros((N, M)) if gB is None else gB)
+        self.noise_shape = (n_forcings + 1, batch_size, N)
+        self.zero_noise = np.zeros(self.noise_shape)
+
+    def __call__(self, starts, noise=None):
+        batch = _k.WindowBatch(self.X, starts, self.seq_len, self.tau, self.forcing_strength,
+                               self.zero_noise if noise is None else noise)
+        loss = _k.forward_backward(self.model.weights(), self.model.forcing_map(), batch,
+                                   self.workspace, self.grad_weights)
+        return loss, self.grad
