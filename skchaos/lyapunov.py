@@ -242,8 +242,12 @@ class LyapunovSpectrum(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     """Lyapunov spectrum of a fitted ChaoticRNNRegressor, or estimated from data.
 
     With an ``estimator``, the spectrum of the learned model along its own free-run
-    orbit, from its exact Jacobians ``A + W diag(z > 0)`` (all ``n_latent`` exponents by
-    default); a fitted estimator is used as is, an unfitted one is cloned and fitted on X.
+    orbit, from its exact Jacobians (``A + W diag(z > 0)`` for the PLRNN; all
+    ``n_latent`` exponents by default); a fitted estimator is used as is, an unfitted one
+    is cloned and fitted on X. scikit-learn's searches, ``cross_val_score`` and Pipelines
+    clone the spectrum, and with it the estimator, whose clone is unfitted and is then
+    trained anew (cloning warns): wrap a fitted model in
+    :class:`sklearn.frozen.FrozenEstimator` to measure it as it is in every fold.
     With ``estimator=None``, the spectrum of the system behind the data X: local linear
     Jacobians are fitted by least squares on each point's nearest neighbours (in the state
     given, or in a delay embedding of one coordinate), then pushed through the same QR
@@ -260,8 +264,11 @@ class LyapunovSpectrum(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
 
     Parameters
     ----------
-    estimator : ChaoticRNNRegressor or None, default=None
-        The model whose spectrum to compute, or None to estimate it from data.
+    estimator : ChaoticRNNRegressor, FrozenEstimator, LatentModel or None, default=None
+        The model whose spectrum to compute, or None to estimate it from data. A
+        :class:`~skchaos.dynamics.LatentModel` (such as a fitted estimator's
+        ``dynamics_``) works in its own units: X is then in those units, and the orbit
+        starts from the state reached by teacher forcing along X.
     n_exponents : int, default=None
         How many of the largest exponents; all when None.
     n_steps : int, default=20000
@@ -313,8 +320,9 @@ class LyapunovSpectrum(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         Kaplan-Yorke dimension of ``exponents_``.
     convergence_ : ndarray of shape (n_records, n_exponents)
         Running estimate (per time unit) at evenly spaced QR steps.
-    estimator_ : ChaoticRNNRegressor
-        The fitted model (model mode only).
+    estimator_ : ChaoticRNNRegressor or LatentModel
+        The fitted model (model mode only): the estimator given (unwrapped from a
+        FrozenEstimator), its fitted clone, or the latent model given.
     prediction_error_ : float
         From data: how well the local linear maps predict the data ``evolution_steps_``
         samples ahead, out of sample (each point from the fit on its neighbours), as the

@@ -563,10 +563,9 @@ class ChaoticRNNRegressor(BaseEstimator):
     def _tau_from_spectrum(self, trials, seq_len):
         """Predictability time of the data, estimated from the longest trial."""
         longest = max(trials, key=len)
-        X = longest - longest.mean(axis=0)
-        std = X.std(axis=0)
-        X /= np.where(std > 0, std, 1.0)
-        self.lyapunov_ = LyapunovSpectrum(max_tau=seq_len, random_state=0).fit(X)
+        mean, scale = feature_standardisation(longest)
+        self.lyapunov_ = LyapunovSpectrum(max_tau=seq_len, random_state=0).fit(
+            (longest - mean) / scale)
         tau = self.lyapunov_.suggested_tau_
         if self.verbose:
             print(f"[ChaoticRNNRegressor] tau='auto': lambda_max = "
