@@ -110,13 +110,14 @@ def _check_run_fits_in_memory(n_steps, n_features):
 
 
 def _standardise_in_place(series, mean, scale):
+    largest = float(np.max(np.abs(series)))
     with np.errstate(over="ignore", invalid="ignore"):
         series -= mean
         series /= scale
     if not np.isfinite(series).all():
         raise ValueError(
-            "X spans so wide a range that its standardised form overflows float64; "
-            "rescale X.")
+            "X spans so wide a range that its standardised form overflows float64 "
+            f"(largest magnitude {largest:.3g}); rescale X.")
 
 
 class ChaoticRNNRegressor(BaseEstimator):
@@ -437,8 +438,8 @@ class ChaoticRNNRegressor(BaseEstimator):
         n_validation = self._validation_size(lengths[-1])
         seq_len = self._window_length(lengths, n_validation)
         self._warn_if_short(sum(lengths))
-        tau = self._forcing_interval(trials, seq_len)
         model = self._warm_start_model() if warm else self._new_model(trials[0].shape[1])
+        tau = self._forcing_interval(trials, seq_len)
         # The one copy of the data that training reads; standardised in place so that a
         # long series is never held twice.
         series = np.concatenate(trials)
@@ -449,10 +450,11 @@ class ChaoticRNNRegressor(BaseEstimator):
                                                                 n_validation, seq_len)
         config = self._training_config(seq_len, tau)
         rng = check_random_state(self.random_state)
-        model, result = self._train(model, not warm, train_series, starts, config, validate,
-                                    rng)
+        model, result, restart_scores = self._train(model, not warm, train_series, starts,
+                                                    config, validate, rng)
 
         self.data_mean_, self.data_scale_ = mean, scale
+        self.restart_scores_ = restart_scores
         self.dynamics_ = model
         self.tau_ = tau
         self.sequence_length_ = seq_len
@@ -547,18 +549,18 @@ class ChaoticRNNRegressor(BaseEstimator):
             validation_interval=max(1, self.n_epochs // 50))
 
     def _train(self, model, initialise, series, starts, config, validate, rng):
-        """Train ``n_init`` restarts (in parallel with ``n_jobs``) and keep the best."""
+        """Train ``n_init`` restarts (in parallel with ``n_jobs``); return the best model,
+        its TrainingResult and every restart's score."""
         if self.n_init == 1:
             model, result = train_restart(rng, model, initialise, series, starts, config,
                                           validate)
-            self.restart_scores_ = [restart_score(result)]
-            return model, result
+            return model, result, [restart_score(result)]
         seeds = rng.randint(np.iinfo(np.int32).max, size=self.n_init)
         runs = Parallel(n_jobs=self.n_jobs)(
             delayed(train_restart)(seed, model, initialise, series, starts, config, validate)
             for seed in seeds)
-        self.restart_scores_ = [restart_score(result) for _, result in runs]
-        return runs[int(np.argmax(self.restart_scores_))]
+        scores = [restart_score(result) for _, result in runs]
+        return (*runs[int(np.argmax(scores))], scores)
 
     def _tau_from_spectrum(self, trials, seq_len):
         """Predictability time of the data, estimated from the longest trial."""
