@@ -1,0 +1,41 @@
+"""Data, small fitted models and the numba warm-up shared by the benchmark modules."""
+
+import warnings
+
+from skchaos import ChaoticRNNRegressor, LyapunovSpectrum
+from skchaos.datasets import make_lorenz63
+
+_compiled = False
+
+
+def lorenz(n_samples):
+    """Lorenz-63, dt = 0.01, seed 0: the series every benchmark trains on."""
+    return make_lorenz63(n_samples, random_state=0)
+
+
+def fitted_model(n_latent, n_samples=2000, n_epochs=5):
+    """A small model fitted in a second or so: its speed, not its quality, is measured."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ChaoticRNNRegressor(n_latent=n_latent, tau=30, sequence_length=100,
+                                   n_epochs=n_epochs, validation_fraction=0.0,
+                                   random_state=0).fit(lorenz(n_samples))
+
+
+def compile_once():
+    """Run fit, predict and the model's spectrum once on tiny inputs, once per process.
+
+    asv calls ``setup`` before every timed call; the first call in a process compiles
+    numba's kernels (or loads them from numba's cache), so that no timing includes it.
+    """
+    global _compiled
+    if _compiled:
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        X = lorenz(300)
+        est = ChaoticRNNRegressor(n_latent=5, tau=30, sequence_length=50, n_epochs=1,
+                                  validation_fraction=0.0, random_state=0).fit(X)
+        est.predict(10)
+        LyapunovSpectrum(est, n_steps=10, n_transient=0).fit(X)
+    _compiled = True
