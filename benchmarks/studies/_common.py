@@ -8,7 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-RESULTS_DIR = Path(__file__).parent / "results"
+BENCHMARKS_DIR = Path(__file__).resolve().parent.parent
+RESULTS_DIR = BENCHMARKS_DIR / "results"
 
 
 def pin_threads(n_threads=1):
@@ -82,11 +83,26 @@ def _fmt(value):
     return "" if value is None else str(value)
 
 
+def command_record():
+    """The script (relative to benchmarks/) and its arguments: what produced a result file."""
+    script = Path(sys.argv[0]).resolve()
+    try:
+        script = script.relative_to(BENCHMARKS_DIR)
+    except ValueError:
+        pass
+    return {"script": script.as_posix(), "argv": sys.argv[1:]}
+
+
 def write_json(name, payload, path=None):
-    """Write ``payload`` plus the machine record to ``path`` (default results/NAME.json)."""
+    """Write ``payload`` plus the machine record and the command to ``path``.
+
+    ``path`` defaults to results/NAME.json; ``make_results_readme.py`` reads the command
+    back to say what produced each file.
+    """
     path = Path(path) if path else RESULTS_DIR / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"machine": machine_record(), **payload}, indent=2))
+    path.write_text(json.dumps({"machine": machine_record(), "command": command_record(),
+                                **payload}, indent=2))
     print(f"wrote {path}")
     return path
 

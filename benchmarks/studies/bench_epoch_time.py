@@ -4,9 +4,12 @@ One epoch = ``batches_per_epoch`` minibatches of ``batch_size`` windows of
 ``sequence_length`` steps, PLRNN with pinv forcing every ``tau`` steps, Adam; both sides
 run in this process, alternately, one thread each (BLAS, numba and torch pinned).
 
-    python benchmarks/bench_epoch_time.py                 # torch comparison at M=30, 100
-    python benchmarks/bench_epoch_time.py --scaling       # M x sequence_length table
-    python benchmarks/bench_epoch_time.py --json out.json
+    python studies/bench_epoch_time.py                 # torch comparison at M=30, 100
+    python studies/bench_epoch_time.py --json out.json
+
+Epoch time against M and window length, alone, is an asv benchmark
+(``benchmarks/speed/training.py``); ``results/epoch_scaling.json`` is the last table of this
+script's former ``--scaling`` mode.
 
 PyTorch is a benchmark-only dependency: ``pip install torch==2.13.0``.
 """
@@ -15,7 +18,7 @@ import argparse
 import statistics
 
 import numpy as np
-from _common import machine_record, median_time, pin_threads, print_table, save_png, write_json
+from _common import machine_record, median_time, pin_threads, print_table, write_json
 
 _LIMITS = pin_threads(1)
 
@@ -111,56 +114,11 @@ def compare_with_torch(X, latents, repeats, seq_len=100, tau=30, batch_size=32,
     return rows
 
 
-def scaling_table(X, latents, lengths, repeats, tau=30, batch_size=32, batches_per_epoch=10):
-    rows = []
-    for n_latent in latents:
-        for seq_len in lengths:
-            epoch = SkchaosEpoch(X, n_latent, seq_len, tau, batch_size, batches_per_epoch,
-                                 "pinv")
-            t = median_time(epoch, repeats)
-            rows.append({"M": n_latent, "sequence_length": seq_len, "epoch_ms": 1e3 * t,
-                         "us_per_step": 1e6 * t / (seq_len * batches_per_epoch)})
-    print_table(rows, ["M", "sequence_length", "epoch_ms", "us_per_step"])
-    return rows
-
-
-def save_scaling_figure(rows, path):
-    """Log-log plots of epoch time against window length (per M) and against M."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    latents = sorted({r["M"] for r in rows})
-    lengths = sorted({r["sequence_length"] for r in rows})
-    time_of = {(r["M"], r["sequence_length"]): r["epoch_ms"] for r in rows}
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    for M in latents:
-        left.loglog(lengths, [time_of[M, L] for L in lengths], marker="o", label=f"M = {M}")
-    left.loglog(lengths, [time_of[latents[0], lengths[0]] * L / lengths[0] for L in lengths],
-                "k--", lw=1, label="slope 1 (linear)")
-    left.set_xlabel("window length (steps)")
-    left.set_ylabel("epoch time (ms)")
-    left.legend(fontsize=8)
-    for L in lengths:
-        right.loglog(latents, [time_of[M, L] for M in latents], marker="o",
-                     label=f"length {L}")
-    right.set_xlabel("latent size M")
-    right.set_ylabel("epoch time (ms)")
-    right.legend(fontsize=8)
-    fig.suptitle("One epoch (10 minibatches of 32 windows, tau = 30, pinv forcing)")
-    save_png(fig, path)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latents", type=int, nargs="+", default=[30, 100])
     parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--scaling", action="store_true",
-                        help="epoch time over M in {10,30,100,300} x length {50,200,1000}")
     parser.add_argument("--json", default=None, help="write results to this JSON file")
-    parser.add_argument("--figure", default=None,
-                        help="with --scaling: PNG of log-log cost against length and M")
     args = parser.parse_args()
     X = np.ascontiguousarray(make_lorenz63(30_000, random_state=0))
     X = (X - X.mean(0)) / X.std(0)
@@ -168,16 +126,9 @@ def main():
     print(f"{record['cpu']}; numba threads {record['numba_threads']}; BLAS "
           + ", ".join(f"{b['internal_api']} {b['version']} x{b['num_threads']}"
                       for b in record["blas"]))
-    payload = {}
-    if args.scaling:
-        payload["scaling"] = scaling_table(X, [10, 30, 100, 300], [50, 200, 1000],
-                                           args.repeats)
-    else:
-        payload["torch_comparison"] = compare_with_torch(X, args.latents, args.repeats)
+    payload = {"torch_comparison": compare_with_torch(X, args.latents, args.repeats)}
     if args.json:
         write_json("epoch_time", payload, args.json)
-    if args.figure and args.scaling:
-        save_scaling_figure(payload["scaling"], args.figure)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ windows per length) how the gradient norm grows with the window length T:
   negative (checked): bounded without forcing;
 * the identity-forcing model, forced every tau_pred steps by identity forcing and unforced.
 
-    python benchmarks/bench_gradients.py --json results/gradients.json \
+    python studies/bench_gradients.py --json results/gradients.json \
         --figure results/gradients.png
 """
 

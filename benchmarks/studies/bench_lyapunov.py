@@ -1,9 +1,9 @@
 """Lyapunov spectra: QR kernel throughput, from-data speed and accuracy, fitted models.
 
-    python benchmarks/bench_lyapunov.py --part qr        # kernel vs the same loop in numpy
-    python benchmarks/bench_lyapunov.py --part data      # 10^5 samples from data, timing
-    python benchmarks/bench_lyapunov.py --part nolds     # against nolds.lyap_r / lyap_e
-    python benchmarks/bench_lyapunov.py --part model     # lambda_max of fitted models
+    python studies/bench_lyapunov.py --part qr        # kernel vs the same loop in numpy
+    python studies/bench_lyapunov.py --part data      # 10^5 samples from data, timing
+    python studies/bench_lyapunov.py --part nolds     # against nolds.lyap_r / lyap_e
+    python studies/bench_lyapunov.py --part model     # lambda_max of fitted models
     ... --json results/lyapunov_qr.json
 
 Timings are medians of repeated runs in one process, one thread (BLAS and numba pinned).
@@ -19,7 +19,6 @@ from _common import machine_record, median_time, pin_threads, print_table, write
 _LIMITS = pin_threads(1)
 
 from skchaos import ChaoticRNNRegressor, LyapunovSpectrum  # noqa: E402
-from skchaos._kernels.lyapunov import plrnn_spectrum  # noqa: E402
 from skchaos.datasets import make_henon, make_lorenz63  # noqa: E402
 
 
@@ -44,6 +43,10 @@ def _model(M, rng):
 
 
 def qr_throughput(repeats):
+    # The kernel itself, a private function: imported here so that the other parts, which
+    # use the public API only, do not depend on it.
+    from skchaos._kernels.lyapunov import plrnn_spectrum
+
     rng = np.random.default_rng(0)
     rows = []
     for M, k, qr_interval in [(3, 3, 1), (10, 10, 1), (30, 30, 1), (100, 100, 1),

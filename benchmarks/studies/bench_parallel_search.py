@@ -5,7 +5,7 @@ Eight candidates (8 values of tau, one train/test split, no refit), each a fit o
 started (and its workers warmed: numba kernels loaded from the cache) before the clock
 starts. Run it on an otherwise idle machine: the speed-ups compare wall times.
 
-    python benchmarks/bench_parallel_search.py --json results/parallel_search.json
+    python studies/bench_parallel_search.py --json results/parallel_search.json
 """
 
 import argparse

@@ -5,11 +5,11 @@ independent test trajectory has, and report the state-space divergence (D_stsp) 
 power-spectrum distance (D_H) against it, beside the same measures for an independent
 trajectory of the true system ("reference": the floor set by sampling noise).
 
-    python benchmarks/bench_reconstruction.py --experiment lorenz     # tau = 77 and others
-    python benchmarks/bench_reconstruction.py --experiment forcing    # pinv vs identity
-    python benchmarks/bench_reconstruction.py --experiment tau        # tau = 1, 77, None
-    python benchmarks/bench_reconstruction.py --experiment rossler
-    python benchmarks/bench_reconstruction.py --experiment laser
+    python studies/bench_reconstruction.py --experiment lorenz     # tau = 77 and others
+    python studies/bench_reconstruction.py --experiment forcing    # pinv vs identity
+    python studies/bench_reconstruction.py --experiment tau        # tau = 1, 77, None
+    python studies/bench_reconstruction.py --experiment rossler
+    python studies/bench_reconstruction.py --experiment laser
     ... --seeds 0 1 2 --json results/reconstruction.json --figure results/attractors.png
 """
 

@@ -7,7 +7,7 @@ Rossler and the delay-embedded Santa Fe laser), clean and with 5% observation no
 the defaults and with a few neighbourhood settings, and prints the spectrum per step and the
 tau it suggests. No model is trained; a run takes about 20 seconds.
 
-    python benchmarks/bench_tau_auto_noise.py --json results/tau_auto_noise.json
+    python studies/bench_tau_auto_noise.py --json results/tau_auto_noise.json
 """
 
 import argparse

@@ -9,8 +9,8 @@ is within 25% of the best tau's. Two readings are reported: the median over the 
 seeds (how good the tau is across initialisations), and the sweep's fits with the search's
 own ``random_state`` (the model that ``refit=True`` would hand the user).
 
-    python benchmarks/bench_tau_sweep.py --system lorenz --json results/tau_sweep_lorenz.json
-    python benchmarks/bench_tau_search.py --system lorenz \
+    python studies/bench_tau_sweep.py --system lorenz --json results/tau_sweep_lorenz.json
+    python studies/bench_tau_search.py --system lorenz \
         --sweep results/tau_sweep_lorenz.json --json results/tau_search_lorenz.json
 """
 

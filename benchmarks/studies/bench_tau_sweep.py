@@ -8,7 +8,7 @@ figure marks the predictability time ln 2 / lambda_max, with lambda_max estimate
 training data by LyapunovSpectrum (and, for Lorenz-63 and Rossler, from the literature).
 tau = None trains by plain BPTT over the whole window (200 steps).
 
-    python benchmarks/bench_tau_sweep.py --system lorenz --json results/tau_sweep_lorenz.json \
+    python studies/bench_tau_sweep.py --system lorenz --json results/tau_sweep_lorenz.json \
         --figure results/tau_sweep_lorenz.png
 """
 

@@ -4,7 +4,7 @@ fits that run away: the evidence behind ``skchaos._training.LOSS_EXPLOSION_FACTO
 Each configuration trains 150 epochs (40 latent units, no validation) on 4,000 samples,
 two seeds, and records every minibatch loss. Prints a table and writes JSON:
 
-    python benchmarks/study_loss_explosion.py --json benchmarks/results/loss_explosion.json
+    python studies/study_loss_explosion.py --json results/loss_explosion.json
 """
 
 import argparse
@@ -17,6 +17,7 @@ from threadpoolctl import threadpool_info
 
 from skchaos import ChaoticRNNRegressor, _training
 from skchaos.datasets import load_santafe_laser, make_lorenz63, make_rossler
+from skchaos.exceptions import TrainingDivergedError
 
 CONFIGS = [
     ("lorenz", "tau=30 (default)", {}),
@@ -69,7 +70,7 @@ def main():
                 try:
                     est.fit(data[system])
                     outcome = "fitted"
-                except _training.TrainingDivergedError as exc:
+                except TrainingDivergedError as exc:
                     outcome = str(exc).split(":")[0]
             finite = np.array([loss for loss in losses if np.isfinite(loss)])
             row = dict(system=system, setting=name, seed=seed, first=losses[0],
