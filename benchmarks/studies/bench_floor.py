@@ -15,7 +15,7 @@ data: the same true trajectories, cut to the lengths of a validation free run (1
 reference. It shows how long a run must be before the divergence can tell good
 checkpoints apart (`validation_run_length`).
 
-    python benchmarks/bench_floor.py --json results/floor.json
+    python studies/bench_floor.py --json results/floor.json
 """
 
 import argparse
@@ -26,10 +26,10 @@ from _common import machine_record, pin_threads, print_table, write_json
 
 _LIMITS = pin_threads(1)
 
-from bench_peers import FULL, SYSTEMS, get_data  # noqa: E402
+from bench_peers import FULL, SYSTEMS, get_data, long_term_scores  # noqa: E402
 
 from skchaos.datasets import Lorenz63, Rossler  # noqa: E402
-from skchaos.metrics import power_spectrum_distance, state_space_divergence  # noqa: E402
+from skchaos.metrics import state_space_divergence  # noqa: E402
 
 FLOWS = {"lorenz63": Lorenz63, "rossler": Rossler}
 FIRST_SEED = 102  # the peers' reference trajectory (bench_reconstruction's data functions)
@@ -46,9 +46,7 @@ def true_trajectories(system, n_trajectories):
 def floor_rows(system, trajectories):
     """One row per true trajectory: its D_stsp and D_H against the peers' test series."""
     X_test = get_data(system, 0.0, False)[1]
-    return [{"system": system, "seed": seed,
-             "D_stsp": state_space_divergence(X_test, X_true),
-             "D_H": power_spectrum_distance(X_test, X_true)}
+    return [{"system": system, "seed": seed, **long_term_scores(X_test, X_true)}
             for seed, X_true in trajectories.items()]
 
 

@@ -1,6 +1,10 @@
 """Peers: an echo state network, SINDy and BPTT variants against skchaos, on the same data.
 
-Models, each given a tuning effort of its own (grids in ``ESN_GRID`` and ``SINDY_GRID``):
+Models, each given a tuning effort of its own (grids in ``ESN_GRID`` and ``SINDY_GRID``);
+the ESN and SINDy are estimators of ``peers.py``, with ChaoticRNNRegressor's interface
+(``fit``, ``simulate``, ``predict``), so one function scores every model
+(``measure``: D_stsp and D_H through ``long_term_scores``, the valid prediction time
+through ``skchaos.metrics.valid_prediction_time``):
 
 - ``esn``: reservoirpy's ``Reservoir`` (leaky tanh units, bias scaled like the inputs) with
   a linear ridge readout (the formula of ``reservoirpy.nodes.Ridge``: centred, unpenalised
@@ -53,13 +57,13 @@ the ESN's tuning (about 110 s per fit instead of 38 s); SINDy is deterministic a
 once per data set.
 ``--markdown results/peers.json`` prints a stored run's summary as markdown tables.
 
-    python benchmarks/bench_peers.py --quick             # smoke run, about a minute
-    python benchmarks/bench_peers.py --systems lorenz63 --json results/peers_lorenz63.json
-    python benchmarks/bench_peers.py --systems rossler laser --noise 0 0.05 --seeds 0 1 2
-    python benchmarks/bench_peers.py --models skchaos bptt --rnn-params '{"n_latent": 150}'
-    python benchmarks/bench_peers.py --models skchaos --rnn-grid '{"tau": [10, 25, 50]}'
-    python benchmarks/bench_peers.py --noise 0.05 --matched-noise
-    python benchmarks/bench_peers.py --models esn --noise 0 --esn-input-noise 0
+    python studies/bench_peers.py --quick             # smoke run, about a minute
+    python studies/bench_peers.py --systems lorenz63 --json results/peers_lorenz63.json
+    python studies/bench_peers.py --systems rossler laser --noise 0 0.05 --seeds 0 1 2
+    python studies/bench_peers.py --models skchaos bptt --rnn-params '{"n_latent": 150}'
+    python studies/bench_peers.py --models skchaos --rnn-grid '{"tau": [10, 25, 50]}'
+    python studies/bench_peers.py --noise 0.05 --matched-noise
+    python studies/bench_peers.py --models esn --noise 0 --esn-input-noise 0
 """
 
 import argparse
@@ -75,7 +79,6 @@ from _common import machine_record, pin_threads, print_table, write_json
 
 _LIMITS = pin_threads(1)
 
-import numba  # noqa: E402
 from bench_reconstruction import (  # noqa: E402
     laser_data,
     lorenz_data,
@@ -83,20 +86,26 @@ from bench_reconstruction import (  # noqa: E402
     tau_from_exponent,
 )
 from joblib import Parallel, delayed  # noqa: E402
+from peers import (  # noqa: E402
+    ESN_INPUT_NOISE,
+    N_WARMUP,
+    VALIDATION_FRACTION,
+    EchoStateNetwork,
+    SINDy,
+    compile_kernels,
+    grid_points,
+    tune_esn,
+    tune_sindy,
+)
 
 from skchaos import ChaoticRNNRegressor, LyapunovSpectrum  # noqa: E402
 from skchaos.datasets import Lorenz63, Rossler  # noqa: E402
-from skchaos.lyapunov import lyapunov_spectrum  # noqa: E402
 from skchaos.metrics import (  # noqa: E402
-    long_free_runs,
     power_spectrum_distance,
-    sample_observation_noise,
     state_space_divergence,
     valid_prediction_time,
 )
 
-N_WARMUP = 200  # forced rows before every free run, all models (the RNN's window length)
-VALIDATION_FRACTION = 0.1
 MODELS = ["esn", "sindy", "bptt", "tf", "skchaos"]
 RNN_PARAMS = {"bptt": {"tau": None, "max_grad_norm": 1.0}, "tf": {"tau": 1},
               "skchaos": {"tau": "auto"}}
@@ -111,9 +120,6 @@ SYSTEMS = {
 
 ESN_GRID = {"sr": [0.5, 0.9, 1.2], "lr": [0.2, 0.5, 1.0], "input_scaling": [0.2, 1.0],
             "ridge": [1e-6, 1e-4, 1e-2]}
-# Noise on the reservoir's training input: the usual regulariser of an ESN that runs on
-# its own output (without it, the clean-Rössler ESN scored 2.28 instead of 0.031).
-ESN_INPUT_NOISE = [0.0, 0.01, 0.05]
 SINDY_GRID = {"degree": [2, 3], "threshold": [0.01, 0.05, 0.2, 1.0],
               "derivative": ["finite_difference", "smoothed"]}
 
@@ -166,329 +172,6 @@ def system_lyapunov(system):
     return laser_lyapunov() if value is None else value
 
 
-# ------------------------------------------------------------------------ kernels
-@numba.njit(cache=False)
-def _esn_drive(r, W, Win, b, lr, U):
-    """Teacher-forced reservoir: r <- (1 - lr) r + lr tanh(W r + Win u + b), per row of U."""
-    for t in range(U.shape[0]):
-        r = (1.0 - lr) * r + lr * np.tanh(W @ r + Win @ U[t] + b)
-    return r
-
-
-@numba.njit(cache=False)
-def _esn_closed_loop(r, M, c, WoutT, bo, lr, out):
-    """Closed loop: y = Wout' r + bo is written out and fed back (M = W + Win Wout')."""
-    for t in range(out.shape[0]):
-        out[t] = WoutT @ r + bo
-        r = (1.0 - lr) * r + lr * np.tanh(M @ r + c)
-    return r
-
-
-@numba.njit(cache=False)
-def _esn_max_exponent(r, M, c, lr, v, n_transient, n_steps):
-    """Largest exponent per step of r -> (1 - lr) r + lr tanh(M r + c), one tangent vector."""
-    for _ in range(n_transient):
-        r = (1.0 - lr) * r + lr * np.tanh(M @ r + c)
-    log_sum = 0.0
-    for _ in range(n_steps):
-        a = np.tanh(M @ r + c)
-        v = (1.0 - lr) * v + lr * (1.0 - a * a) * (M @ v)
-        r = (1.0 - lr) * r + lr * a
-        norm = np.sqrt(v @ v)
-        log_sum += np.log(norm)
-        v = v / norm
-    return log_sum / n_steps
-
-
-@numba.njit(cache=False)
-def _poly_rhs(x, powers, coef):
-    n_terms, n_dim = powers.shape
-    theta = np.ones(n_terms)
-    for k in range(n_terms):
-        for j in range(n_dim):
-            for _ in range(powers[k, j]):
-                theta[k] *= x[j]
-    return coef @ theta
-
-
-@numba.njit(cache=False)
-def _poly_flow(x0, powers, coef, dt, n_substeps, limit, out):
-    """RK4 of dx/dt = coef @ theta(x); rows of out are the states after each dt.
-
-    Stops when the state leaves |x| <= limit or the finite range, fills the rest with NaN
-    and returns the number of valid rows.
-    """
-    x = x0.copy()
-    h = dt / n_substeps
-    for t in range(out.shape[0]):
-        for _ in range(n_substeps):
-            k1 = _poly_rhs(x, powers, coef)
-            k2 = _poly_rhs(x + 0.5 * h * k1, powers, coef)
-            k3 = _poly_rhs(x + 0.5 * h * k2, powers, coef)
-            k4 = _poly_rhs(x + h * k3, powers, coef)
-            x = x + (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
-        if not (np.all(np.isfinite(x)) and np.max(np.abs(x)) <= limit):
-            out[t:] = np.nan
-            return t
-        out[t] = x
-    return out.shape[0]
-
-
-def compile_kernels():
-    """JIT-compile the kernels on tiny inputs, so that no fit time includes compiling."""
-    r, M, out = np.zeros(2), np.eye(2), np.empty((1, 1))
-    _esn_drive(r, M, np.ones((2, 1)), r, 0.5, np.zeros((1, 1)))
-    _esn_closed_loop(r, M, r, np.ones((1, 2)), np.zeros(1), 0.5, out)
-    _esn_max_exponent(r, M, r, 0.5, np.ones(2), 1, 1)
-    _poly_flow(np.zeros(1), np.zeros((1, 1), dtype=np.int64), np.zeros((1, 1)), 0.1, 1,
-               1000.0, out)
-
-
-# ------------------------------------------------------------------------ wrappers
-class _Standardised:
-    sequence_length = N_WARMUP  # what skchaos.metrics' scorers read as the warm-up
-
-    def _standardise(self, X):
-        self.mean_, self.scale_ = X.mean(axis=0), X.std(axis=0)
-        self.scale_[self.scale_ == 0] = 1.0
-        return (X - self.mean_) / self.scale_
-
-    def _to_z(self, X):
-        return (np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_
-
-    def _from_z(self, Z):
-        return Z * self.scale_ + self.mean_
-
-
-class ESNForecaster(_Standardised):
-    """reservoirpy's Reservoir with a ridge readout on one-step prediction, closed loop.
-
-    ``simulate(n_steps, X_context)`` drives the reservoir (from zero) along the context,
-    then feeds its own predictions back. Lyapunov exponents are those of the closed-loop
-    map on reservoir states, r -> (1 - lr) r + lr tanh(M r + c).
-    """
-
-    def __init__(self, units=500, sr=0.9, lr=0.5, input_scaling=0.5, ridge=1e-6, seed=0,
-                 washout=100, input_noise=0.0):
-        self.units, self.sr, self.lr, self.input_scaling = units, sr, lr, input_scaling
-        self.ridge, self.seed, self.washout = ridge, seed, washout
-        self.input_noise = input_noise
-
-    def params(self):
-        return {"sr": self.sr, "lr": self.lr, "input_scaling": self.input_scaling,
-                "ridge": self.ridge, "input_noise": self.input_noise}
-
-    def reservoir_states(self, Z):
-        """(Reservoir, states after each row of Z[:-1]) via reservoirpy.
-
-        With ``input_noise`` the reservoir is driven by the rows plus Gaussian noise of
-        that size (standardised units) while the readout still targets the clean next
-        row: the usual regulariser of an ESN that runs on its own output.
-        """
-        from reservoirpy.mat_gen import bernoulli
-        from reservoirpy.nodes import Reservoir
-
-        reservoir = Reservoir(self.units, lr=self.lr, sr=self.sr,
-                              input_scaling=self.input_scaling, input_connectivity=1.0,
-                              bias=bernoulli(input_scaling=self.input_scaling),
-                              seed=self.seed)
-        U = Z[:-1]
-        if self.input_noise > 0:
-            rng = np.random.RandomState(self.seed)
-            U = U + self.input_noise * rng.standard_normal(U.shape)
-        return reservoir, reservoir.run(U)
-
-    def set_reservoir(self, reservoir):
-        W = reservoir.W
-        self.W_ = np.ascontiguousarray(W.toarray() if hasattr(W, "toarray") else W)
-        Win = reservoir.Win
-        self.Win_ = np.ascontiguousarray(Win.toarray() if hasattr(Win, "toarray") else Win)
-        self.b_ = np.ascontiguousarray(np.broadcast_to(
-            np.asarray(reservoir.bias, dtype=np.float64).ravel(), (self.units,)))
-
-    @staticmethod
-    def gram(S, Y):
-        """Centred normal equations of the readout (as reservoirpy.nodes.Ridge)."""
-        s_mean, y_mean = S.mean(axis=0), Y.mean(axis=0)
-        Sc = S - s_mean
-        return Sc.T @ Sc, Sc.T @ (Y - y_mean), s_mean, y_mean
-
-    def set_readout(self, gram, ridge):
-        from scipy import linalg
-
-        G, C, s_mean, y_mean = gram
-        Wout = linalg.solve(G + ridge * np.eye(len(G)), C, assume_a="sym")
-        self.ridge = ridge
-        self.WoutT_ = np.ascontiguousarray(Wout.T)
-        self.bo_ = y_mean - s_mean @ Wout
-        self.M_ = np.ascontiguousarray(self.W_ + self.Win_ @ self.WoutT_)
-        self.c_ = self.b_ + self.Win_ @ self.bo_
-        return self
-
-    def fit(self, X):
-        Z = self._standardise(np.asarray(X, dtype=np.float64))
-        reservoir, S = self.reservoir_states(Z)
-        self.set_reservoir(reservoir)
-        return self.set_readout(self.gram(S[self.washout:], Z[1 + self.washout:]),
-                                self.ridge)
-
-    def drive(self, Z_context):
-        r = np.zeros(self.units)
-        return _esn_drive(r, self.W_, self.Win_, self.b_, float(self.lr),
-                          np.ascontiguousarray(Z_context))
-
-    def simulate_z(self, n_steps, Z_context):
-        out = np.empty((n_steps, self.WoutT_.shape[0]))
-        _esn_closed_loop(self.drive(Z_context), self.M_, self.c_, self.WoutT_, self.bo_,
-                         float(self.lr), out)
-        return out
-
-    def simulate(self, n_steps, X_context):
-        return self._from_z(self.simulate_z(int(n_steps), self._to_z(X_context)))
-
-    def max_exponent_per_step(self, X_context, n_steps, n_transient=1000):
-        # One tangent vector through exact Jacobian-vector products: the QR recursion with
-        # one exponent (lyapunov_spectrum's callable path would need all of them here).
-        rng = np.random.RandomState(0)
-        v = rng.standard_normal(self.units)
-        return float(_esn_max_exponent(self.drive(self._to_z(X_context)), self.M_, self.c_,
-                                       float(self.lr), v / np.linalg.norm(v), n_transient,
-                                       n_steps))
-
-
-class SINDyForecaster(_Standardised):
-    """pysindy's polynomial SINDy on standardised data, integrated by RK4.
-
-    ``simulate(n_steps, X_context)`` starts from the last context row (the ODE's state is
-    the observation itself; the rest of the context is not needed). Runs that leave
-    ``limit`` standard deviations are cut and filled with NaN.
-    """
-
-    def __init__(self, degree=2, threshold=0.1, derivative="finite_difference", dt=1.0,
-                 n_substeps=10, limit=1000.0):
-        self.degree, self.threshold, self.derivative = degree, threshold, derivative
-        self.dt, self.n_substeps, self.limit = dt, n_substeps, limit
-
-    def params(self):
-        return {"degree": self.degree, "threshold": self.threshold,
-                "derivative": self.derivative}
-
-    def fit(self, X):
-        import pysindy as ps
-
-        Z = self._standardise(np.asarray(X, dtype=np.float64))
-        derivative = (ps.FiniteDifference() if self.derivative == "finite_difference"
-                      else ps.SmoothedFiniteDifference(
-                          smoother_kws={"window_length": 11, "polyorder": 3}))
-        model = ps.SINDy(optimizer=ps.STLSQ(threshold=self.threshold),
-                         feature_library=ps.PolynomialLibrary(degree=self.degree),
-                         differentiation_method=derivative)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # STLSQ's "eliminated all coefficients" etc.
-            model.fit(Z, t=self.dt)
-        self.coef_ = np.ascontiguousarray(model.coefficients(), dtype=np.float64)
-        self.powers_ = np.ascontiguousarray(model.feature_library.powers_, dtype=np.int64)
-        self.n_terms_ = int(np.count_nonzero(self.coef_))
-        self.equations_ = model.equations(precision=3)
-        return self
-
-    def _run(self, z0, n_steps):
-        out = np.empty((n_steps, len(z0)))
-        _poly_flow(np.ascontiguousarray(z0, dtype=np.float64), self.powers_, self.coef_,
-                   float(self.dt), self.n_substeps, self.limit, out)
-        return out
-
-    def simulate_z(self, n_steps, Z_context):
-        return self._run(Z_context[-1], n_steps)
-
-    def simulate(self, n_steps, X_context):
-        return self._from_z(self.simulate_z(int(n_steps), self._to_z(X_context)))
-
-    def max_exponent_per_step(self, X_context, n_steps, n_transient=1000):
-        def step(z):
-            return self._run(z, 1)[0]
-
-        def jacobian(z, eps=1e-6):
-            # Central differences of the one-sample flow map.
-            J = np.empty((len(z), len(z)))
-            for j in range(len(z)):
-                dz = np.zeros(len(z))
-                dz[j] = eps
-                J[:, j] = (step(z + dz) - step(z - dz)) / (2 * eps)
-            return J
-
-        # All exponents (n_exponents=None): the callable path of lyapunov_spectrum
-        # mis-shapes its frame for fewer exponents than dimensions (module docstring).
-        with np.errstate(all="ignore"):
-            return float(lyapunov_spectrum(step, jacobian=jacobian,
-                                           initial_state=self._to_z(X_context)[-1],
-                                           n_steps=n_steps, n_transient=n_transient)[0])
-
-
-# ------------------------------------------------------------------------- tuning
-def _validation_divergence(model, Z, n_validation, n_generated, noise_level=0.0):
-    """D_stsp of free runs from 4 points of the held-out block against the whole series.
-
-    With ``noise_level`` the runs get observation noise of that size first, drawn as
-    ChaoticRNNRegressor(observation_noise=noise_level) draws it.
-    """
-    block = Z[len(Z) - n_validation:]
-    n_warmup = min(N_WARMUP, n_validation // 2)
-    with np.errstate(all="ignore"):
-        Z_gen = long_free_runs(model.simulate_z, block, n_warmup, n_generated)
-    if noise_level > 0:
-        Z_gen = Z_gen + sample_observation_noise(Z, noise_level, len(Z_gen))
-    return state_space_divergence(Z, Z_gen)
-
-
-def _grid(grid):
-    keys = list(grid)
-    combos = [{}]
-    for key in keys:
-        combos = [{**c, key: v} for c in combos for v in grid[key]]
-    return combos
-
-
-def tune_esn(X, settings, seed, noise_level=0.0, input_noises=tuple(ESN_INPUT_NOISE)):
-    """Grid over (sr, lr, input_scaling, training-input noise); every ridge per reservoir.
-
-    The ridges share one Gram matrix per reservoir, so they cost one solve each.
-    """
-    probe = ESNForecaster(units=settings["esn_units"], seed=seed)
-    Z = probe._standardise(np.asarray(X, dtype=np.float64))
-    n_validation = int(round(VALIDATION_FRACTION * len(Z)))
-    Z_fit = Z[:len(Z) - n_validation]
-    grid = dict(settings["esn_grid"])
-    ridges = grid.pop("ridge")
-    grid["input_noise"] = list(input_noises)
-    trials = []
-    for params in _grid(grid):
-        model = ESNForecaster(units=settings["esn_units"], seed=seed, **params)
-        model.mean_, model.scale_ = probe.mean_, probe.scale_
-        reservoir, S = model.reservoir_states(Z_fit)
-        model.set_reservoir(reservoir)
-        gram = model.gram(S[model.washout:], Z_fit[1 + model.washout:])
-        for ridge in ridges:
-            model.set_readout(gram, ridge)
-            score = _validation_divergence(model, Z, n_validation,
-                                           settings["validation_generated"], noise_level)
-            trials.append((score, {**params, "ridge": ridge}))
-    best_score, best = min(trials, key=lambda t: t[0])
-    return best, best_score, trials
-
-
-def tune_sindy(X, settings, dt, noise_level=0.0):
-    n_validation = int(round(VALIDATION_FRACTION * len(X)))
-    trials = []
-    for params in _grid(settings["sindy_grid"]):
-        model = SINDyForecaster(dt=dt, **params).fit(X[:len(X) - n_validation])
-        score = _validation_divergence(model, model._to_z(X), n_validation,
-                                       settings["validation_generated"], noise_level)
-        trials.append((score, params))
-    best_score, best = min(trials, key=lambda t: t[0])
-    return best, best_score, trials
-
-
 # ----------------------------------------------------------------------- one run
 def tune_rnn(X, params, grid, seed):
     """Fit ChaoticRNNRegressor at every point of ``grid`` (empty: once, at ``params``).
@@ -499,9 +182,9 @@ def tune_rnn(X, params, grid, seed):
     (``validation_fraction=0``) there is nothing to rank by, so a grid is refused.
     """
     grid, fitted = grid or {}, []
-    if len(_grid(grid)) > 1 and params.get("validation_fraction", 0.1) == 0:
+    if len(grid_points(grid)) > 1 and params.get("validation_fraction", 0.1) == 0:
         raise ValueError("--rnn-grid needs validation to rank the fits by")
-    for point in _grid(grid):
+    for point in grid_points(grid):
         est = ChaoticRNNRegressor(random_state=seed, **{**params, **point})
         start = time.perf_counter()
         trial = {**point, "validation_D_stsp": None, "chosen": False, "error": None}
@@ -545,18 +228,22 @@ def run_one(system, noise, model_name, seed, quick, data, lyapunov, rnn_params=N
     start = time.perf_counter()
     try:
         if model_name == "esn":
-            best, score, trials = tune_esn(X_train, settings, seed, noise_level,
-                                           esn_input_noises)
+            best, score, trials = tune_esn(X_train, settings["esn_units"],
+                                           settings["esn_grid"],
+                                           settings["validation_generated"], seed,
+                                           noise_level, esn_input_noises)
             row["tune_s"] = time.perf_counter() - start
             start = time.perf_counter()
-            est = ESNForecaster(units=settings["esn_units"], seed=seed, **best).fit(X_train)
+            est = EchoStateNetwork(units=settings["esn_units"], random_state=seed,
+                                   **best).fit(X_train)
             row.update(chosen=best, validation_D_stsp=score, n_trials=len(trials),
                        trials=[{"validation_D_stsp": d, **p} for d, p in trials])
         elif model_name == "sindy":
-            best, score, trials = tune_sindy(X_train, settings, dt, noise_level)
+            best, score, trials = tune_sindy(X_train, settings["sindy_grid"], dt,
+                                             settings["validation_generated"], noise_level)
             row["tune_s"] = time.perf_counter() - start
             start = time.perf_counter()
-            est = SINDyForecaster(dt=dt, **best).fit(X_train)
+            est = SINDy(dt=dt, **best).fit(X_train)
             row.update(chosen=best, validation_D_stsp=score, n_trials=len(trials),
                        trials=[{"validation_D_stsp": d, **p} for d, p in trials],
                        n_terms=est.n_terms_, equations=est.equations_)
@@ -585,7 +272,20 @@ def run_one(system, noise, model_name, seed, quick, data, lyapunov, rnn_params=N
     return row
 
 
+def long_term_scores(X_test, X_gen):
+    """D_stsp and D_H of a long run against the test series: every row of the tables."""
+    return {"D_stsp": state_space_divergence(X_test, X_gen),
+            "D_H": power_spectrum_distance(X_test, X_gen)}
+
+
 def measure(est, system, X_train, X_test, settings, dt, lyapunov):
+    """Score a fitted model (None: a fit that failed) on the test series.
+
+    Its free run of ``n_generated`` steps after a forced warm-up on the last ``N_WARMUP``
+    training rows is compared with the independent test series (:func:`long_term_scores`);
+    the valid prediction time and the model's lambda_max go through the same public
+    interface (``simulate``) for every model.
+    """
     spec = SYSTEMS[system]
     context = X_train[-N_WARMUP:]
     n_generated = max(settings["n_generated"], len(X_test))
@@ -599,8 +299,7 @@ def measure(est, system, X_train, X_test, settings, dt, lyapunov):
         finite = np.isfinite(X_gen).all(axis=1)
         out = {"left_range": not finite.all(),
                "left_range_at": None if finite.all() else int(np.argmin(finite)) + 1,
-               "D_stsp": state_space_divergence(X_test, X_gen),
-               "D_H": power_spectrum_distance(X_test, X_gen)}
+               **long_term_scores(X_test, X_gen)}
         block = X_test if system == "laser" else X_test[:settings["vpt_rows"]]
         max_steps = spec["vpt_max_steps"]
         if settings["vpt_max_steps_cap"]:
@@ -640,9 +339,7 @@ def reference_row(system, noise, quick):
     """The true system against the test series: the floor of D_stsp and D_H."""
     X_train, X_test, X_reference = get_data(system, noise, quick)
     return {"system": system, "noise": noise, "model": "reference", "seed": "-",
-            "D_stsp": state_space_divergence(X_test, X_reference),
-            "D_H": power_spectrum_distance(X_test, X_reference),
-            "lambda_true": system_lyapunov(system)}
+            **long_term_scores(X_test, X_reference), "lambda_true": system_lyapunov(system)}
 
 
 def _median(values):
