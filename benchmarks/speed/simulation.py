@@ -2,7 +2,7 @@
 
 import warnings
 
-from ._models import compile_once, fitted_model
+from ._models import compile_once, fitted_model, lorenz
 
 N_STEPS = 100_000
 
@@ -25,3 +25,32 @@ class FreeRun:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a barely trained model may leave the range
             self.estimator.predict(N_STEPS)
+
+
+class FreeRunScore:
+    """The scoring rule: ``make_free_run_scorer()`` on a 3,000-row test block.
+
+    Free runs of 50,000 steps in all from 4 forced starts, binned against the block: what
+    ``score``, the validation during a fit (50 times per default fit) and a search's
+    scoring cost per call.
+    """
+
+    params = [30, 80]
+    param_names = ["n_latent"]
+    repeat = (3, 10, 10.0)
+
+    def setup_cache(self):
+        return {n_latent: fitted_model(n_latent) for n_latent in self.params}
+
+    def setup(self, models, n_latent):
+        from skchaos.metrics import make_free_run_scorer
+
+        compile_once()
+        self.estimator = models[n_latent]
+        self.X_test = lorenz(5000)[2000:]
+        self.scorer = make_free_run_scorer()
+
+    def time_score(self, models, n_latent):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.scorer(self.estimator, self.X_test)

@@ -22,14 +22,9 @@ from _common import machine_record, median_time, pin_threads, print_table, write
 
 _LIMITS = pin_threads(1)
 
-from skchaos._training import (  # noqa: E402
-    FORCING_MODES,
-    Adam,
-    MinibatchGradient,
-    init_parameters,
-    window_starts,
-)
+from skchaos._training import Adam, window_starts  # noqa: E402
 from skchaos.datasets import make_lorenz63  # noqa: E402
+from skchaos.dynamics import PLRNN  # noqa: E402
 
 
 class SkchaosEpoch:
@@ -38,9 +33,9 @@ class SkchaosEpoch:
     def __init__(self, X, n_latent, seq_len, tau, batch_size, batches_per_epoch, forcing):
         rng = np.random.RandomState(0)
         self.rng = rng
-        self.params = init_parameters(n_latent, X.shape[1], FORCING_MODES[forcing], rng)
-        self.gradient = MinibatchGradient(self.params, X, seq_len, tau, batch_size)
-        self.optimiser = Adam(self.params.size, 1e-3)
+        self.model = PLRNN(n_latent, X.shape[1], forcing).initialise(rng)
+        self.gradient = self.model.minibatch_gradient(X, seq_len, tau, batch_size)
+        self.optimiser = Adam(self.model.parameters.size, 1e-3)
         self.starts = window_starts([len(X)], seq_len)
         self.shape = (batches_per_epoch, batch_size)
 
@@ -48,7 +43,7 @@ class SkchaosEpoch:
         picks = self.starts[self.rng.randint(0, len(self.starts), size=self.shape)]
         for batch in picks:
             _, grad = self.gradient(batch)
-            self.optimiser.step(self.params.theta, grad)
+            self.optimiser.step(self.model.parameters, grad)
 
 
 class TorchEpoch:

@@ -43,9 +43,11 @@ def _model(M, rng):
 
 
 def qr_throughput(repeats):
-    # The kernel itself, a private function: imported here so that the other parts, which
-    # use the public API only, do not depend on it.
-    from skchaos._kernels.lyapunov import plrnn_spectrum
+    # The model's QR kernel through the latent-model protocol; QRSchedule is private,
+    # imported here so that the other parts, which use the public API only, do not
+    # depend on it.
+    from skchaos._kernels.lyapunov import QRSchedule
+    from skchaos.dynamics import PLRNN
 
     rng = np.random.default_rng(0)
     rows = []
@@ -57,9 +59,12 @@ def qr_throughput(repeats):
         Q0 = np.linalg.qr(rng.standard_normal((M, k)))[0]
         F0 = np.ascontiguousarray(Q0.T)  # the kernel keeps tangent vectors as rows
 
-        def ours(a=a, W=W, h=h, z0=z0, n_steps=n_steps, F0=F0, qr_interval=qr_interval):
-            plrnn_spectrum(a, W, h, z0, 0, n_steps, qr_interval, F0.copy(),
-                           np.zeros((0, F0.shape[0])))
+        model = PLRNN(M, 1)
+        model.a[:], model.W[:], model.h[:] = a, W, h
+        schedule = QRSchedule(0, n_steps, qr_interval)
+
+        def ours(model=model, z0=z0, schedule=schedule, F0=F0):
+            model.tangent_spectrum(z0, schedule, F0.copy(), np.zeros((0, F0.shape[0])))
 
         def theirs(a=a, W=W, h=h, z0=z0, n_steps=n_steps, Q0=Q0, qr_interval=qr_interval):
             numpy_plrnn_spectrum(a, W, h, z0, n_steps, qr_interval, Q0.copy())

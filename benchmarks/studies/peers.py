@@ -25,7 +25,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from skchaos.lyapunov import lyapunov_spectrum
-from skchaos.metrics import long_free_runs, sample_observation_noise, state_space_divergence
+from skchaos.metrics import FreeRunDivergence
 
 # Forced rows before every free run, all models: the RNN's window length, and what
 # skchaos.metrics' scorers read from ``sequence_length`` as their warm-up.
@@ -369,19 +369,18 @@ class SINDy(_StandardisedForecaster):
 def validation_divergence(model, Z, n_validation, n_generated, noise_level=0.0):
     """ChaoticRNNRegressor's validation rule, for a peer fitted on Z minus its last block.
 
-    D_stsp of free runs from 4 points of the held-out block (the last ``n_validation``
-    rows of the standardised series Z, each run after a forced warm-up of up to
-    ``N_WARMUP`` rows) against the whole series: a block of a few thousand samples is too
-    noisy a reference. With ``noise_level`` the runs get observation noise of that size
-    first, drawn as ChaoticRNNRegressor(observation_noise=noise_level) draws it.
+    The package's rule (:class:`skchaos.metrics.FreeRunDivergence`): D_stsp of free runs
+    from 4 points of the held-out block (the last ``n_validation`` rows of the
+    standardised series Z, each run after a forced warm-up of up to ``N_WARMUP`` rows)
+    against the whole series, a block of a few thousand samples being too noisy a
+    reference. With ``noise_level`` the runs get observation noise of that size first,
+    drawn as ChaoticRNNRegressor(observation_noise=noise_level) draws it.
     """
     block = Z[len(Z) - n_validation:]
-    n_warmup = min(N_WARMUP, n_validation // 2)
+    plan = [(block, min(N_WARMUP, n_validation // 2), n_generated)]
+    rule = FreeRunDivergence(Z, n_generated, observation_noise=noise_level)
     with np.errstate(all="ignore"):
-        Z_gen = long_free_runs(model._simulate_z, block, n_warmup, n_generated)
-    if noise_level > 0:
-        Z_gen = Z_gen + sample_observation_noise(Z, noise_level, len(Z_gen))
-    return state_space_divergence(Z, Z_gen)
+        return rule(model._simulate_z, plan)
 
 
 def grid_points(grid):

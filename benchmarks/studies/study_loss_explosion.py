@@ -17,6 +17,7 @@ from threadpoolctl import threadpool_info
 
 from skchaos import ChaoticRNNRegressor, _training
 from skchaos.datasets import load_santafe_laser, make_lorenz63, make_rossler
+from skchaos.dynamics.plrnn import PLRNNGradient
 from skchaos.exceptions import TrainingDivergedError
 
 CONFIGS = [
@@ -38,14 +39,14 @@ CONFIGS = [
 
 def record_losses():
     """Wrap the minibatch gradient so every loss lands in the returned list."""
-    losses, original = [], _training.MinibatchGradient.__call__
+    losses, original = [], PLRNNGradient.__call__
 
     def recording(self, starts, noise=None):
         loss, grad = original(self, starts, noise)
         losses.append(loss)
         return loss, grad
 
-    _training.MinibatchGradient.__call__ = recording
+    PLRNNGradient.__call__ = recording
     return losses
 
 
