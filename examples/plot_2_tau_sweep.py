@@ -12,7 +12,7 @@ error of the free runs traces a U.
 
 A sweep of default fits takes far longer than a documentation build (the stored run's wall
 time is printed below), so this example does not train anything: it
-plots the results that ``benchmarks/bench_tau_sweep.py`` stores in
+plots the results that ``benchmarks/studies/bench_tau_sweep.py`` stores in
 ``benchmarks/results/tau_sweep_lorenz.json`` (Lorenz-63, ``dt = 0.01``, 30,000 training
 samples; for every ``tau`` and seed a default fit, then a free run of 100,000 steps compared
 with an independent trajectory). Rerun it with::
@@ -52,7 +52,7 @@ except NameError:  # sphinx-gallery runs each example in its folder, without __f
     examples_dir = Path.cwd()
 path = examples_dir.parent / "benchmarks" / "results" / "tau_sweep_lorenz.json"
 if not path.exists():
-    raise FileNotFoundError(f"{path} is missing: run benchmarks/bench_tau_sweep.py "
+    raise FileNotFoundError(f"{path} is missing: run benchmarks/studies/bench_tau_sweep.py "
                             "--system lorenz --json results/tau_sweep_lorenz.json first.")
 sweep = json.loads(path.read_text())
 summary = sweep["summary"]

@@ -87,7 +87,7 @@ class TrainingResult:
 
 # A minibatch loss this many times the first one means training has run away. Forced fits
 # stay within 2x of it; plain BPTT spiked to 4.7e8x and recovered; learning rates of 1 and
-# 10 ran on to 1e78x-1e143x (benchmarks/study_loss_explosion.py, docs/decisions.md).
+# 10 ran on to 1e78x-1e143x (benchmarks/studies/study_loss_explosion.py, docs/decisions.md).
 LOSS_EXPLOSION_FACTOR = 1e16
 
 def train(model, X, valid_starts, config, rng, validate=None):

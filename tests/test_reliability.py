@@ -109,7 +109,7 @@ def test_assigned_parameters_write_into_the_model(lorenz_train, small_params):
 def test_an_exploding_loss_is_a_divergence_even_while_finite(lorenz_train, small_params,
                                                             monkeypatch):
     # A learning rate of 10 runs the loss up to 1e143 times its start without ever
-    # becoming non-finite (benchmarks/study_loss_explosion.py).
+    # becoming non-finite (benchmarks/studies/study_loss_explosion.py).
     est = ChaoticRNNRegressor(**dict(small_params, learning_rate=10.0, n_epochs=300,
                                      validation_fraction=0.0))
     with pytest.raises(TrainingDivergedError, match="minibatch loss grew from"):

@@ -26,6 +26,7 @@ _LIMITS = pin_threads(1)
 from skchaos import ChaoticRNNRegressor  # noqa: E402
 from skchaos.datasets import Lorenz63, Rossler, load_santafe_laser  # noqa: E402
 from skchaos.metrics import power_spectrum_distance, state_space_divergence  # noqa: E402
+from skchaos.preprocessing import delay_embedding  # noqa: E402
 
 
 def tau_from_exponent(max_exponent, dt):
@@ -46,20 +47,13 @@ def rossler_data(dt=0.1, n_train=30_000, n_test=100_000):
             system.generate(n_test, dt=dt, random_state=102))
 
 
-def delay_embed(x, dimension, delay):
-    """Rows (x_t, x_{t-delay}, ..., x_{t-(dimension-1) delay}), by hand for now."""
-    n = len(x) - (dimension - 1) * delay
-    return np.column_stack([x[(dimension - 1 - k) * delay:(dimension - 1 - k) * delay + n]
-                            for k in range(dimension)])
-
-
 def laser_data(dimension=4, delay=2, n_train=8000):
     """Santa Fe laser: train on the first 8,000 samples, test on the rest (2,087 rows).
 
     The reference compares the test block with the training block: both are the real
     system, so this is the floor the measures can reach with these lengths.
     """
-    X = delay_embed(load_santafe_laser(), dimension, delay)
+    X = delay_embedding(load_santafe_laser(), dimension, delay)
     return X[:n_train], X[n_train:], X[:n_train]
 
 

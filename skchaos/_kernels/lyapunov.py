@@ -34,7 +34,7 @@ from .systems import (
 
 # Frames with at least this many entries go through LAPACK's blocked Householder QR, which
 # allocates its result but beats Gram-Schmidt loops once the O(n k^2) work dominates
-# (benchmarks/bench_lyapunov.py --part qr).
+# (benchmarks/studies/bench_lyapunov.py --part qr).
 _LAPACK_MIN_ENTRIES = 256
 
 # log |R_jj| recorded when a tangent vector collapses to exactly zero (a singular Jacobian):
