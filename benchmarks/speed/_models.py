@@ -39,3 +39,22 @@ def compile_once():
         est.predict(10)
         LyapunovSpectrum(est, n_steps=10, n_transient=0).fit(X)
     _compiled = True
+
+
+class FittedModels:
+    """Base of the benchmarks over small fitted models, one per ``n_latent`` in ``params``.
+
+    Each subclass fits its models once per run in its own ``setup_cache`` (asv keys the
+    cache by where that method is defined, so it cannot be inherited), returning
+    ``self.fitted_models()``; ``setup`` warms the compiled code up before any timing.
+    """
+
+    param_names = ["n_latent"]
+    repeat = (3, 10, 10.0)
+
+    def fitted_models(self):
+        return {n_latent: fitted_model(n_latent) for n_latent in self.params}
+
+    def setup(self, models, n_latent):
+        compile_once()
+        self.estimator = models[n_latent]

@@ -4,12 +4,12 @@ import warnings
 
 from skchaos import LyapunovSpectrum
 
-from ._models import compile_once, fitted_model, lorenz
+from ._models import FittedModels, lorenz
 
 N_STEPS = 2000  # divide by 2000 for the time of one QR step
 
 
-class ModelSpectrum:
+class ModelSpectrum(FittedModels):
     """``LyapunovSpectrum(model, n_steps=2000, n_transient=0).fit(X)``, all exponents.
 
     One step propagates M tangent vectors through the model's Jacobian and
@@ -17,15 +17,12 @@ class ModelSpectrum:
     """
 
     params = [20, 80]
-    param_names = ["n_latent"]
-    repeat = (3, 10, 10.0)
 
     def setup_cache(self):
-        return {n_latent: fitted_model(n_latent) for n_latent in self.params}
+        return self.fitted_models()
 
     def setup(self, models, n_latent):
-        compile_once()
-        self.estimator = models[n_latent]
+        super().setup(models, n_latent)
         self.X = lorenz(200)
 
     def time_qr_steps(self, models, n_latent):

@@ -2,24 +2,20 @@
 
 import warnings
 
-from ._models import compile_once, fitted_model, lorenz
+from skchaos.metrics import make_free_run_scorer
+
+from ._models import FittedModels, lorenz
 
 N_STEPS = 100_000
 
 
-class FreeRun:
+class FreeRun(FittedModels):
     """``predict(100_000)`` of a small fitted model (Lorenz-63, 5 epochs)."""
 
     params = [30, 100]
-    param_names = ["n_latent"]
-    repeat = (3, 10, 10.0)
 
     def setup_cache(self):
-        return {n_latent: fitted_model(n_latent) for n_latent in self.params}
-
-    def setup(self, models, n_latent):
-        compile_once()
-        self.estimator = models[n_latent]
+        return self.fitted_models()
 
     def time_predict(self, models, n_latent):
         with warnings.catch_warnings():
@@ -27,7 +23,7 @@ class FreeRun:
             self.estimator.predict(N_STEPS)
 
 
-class FreeRunScore:
+class FreeRunScore(FittedModels):
     """The scoring rule: ``make_free_run_scorer()`` on a 3,000-row test block.
 
     Free runs of 50,000 steps in all from 4 forced starts, binned against the block: what
@@ -36,17 +32,12 @@ class FreeRunScore:
     """
 
     params = [30, 80]
-    param_names = ["n_latent"]
-    repeat = (3, 10, 10.0)
 
     def setup_cache(self):
-        return {n_latent: fitted_model(n_latent) for n_latent in self.params}
+        return self.fitted_models()
 
     def setup(self, models, n_latent):
-        from skchaos.metrics import make_free_run_scorer
-
-        compile_once()
-        self.estimator = models[n_latent]
+        super().setup(models, n_latent)
         self.X_test = lorenz(5000)[2000:]
         self.scorer = make_free_run_scorer()
 
