@@ -6,6 +6,7 @@ teacher forcing needs.
 """
 
 import math
+import operator
 import warnings
 from numbers import Integral, Real
 
@@ -179,14 +180,16 @@ def lyapunov_spectrum(system, *, n_steps=100_000, n_transient=1000, dt=None,
               else system._check_state(initial_state))
         Q = _initial_frame(n, k, rng)
         running = np.zeros((min(_N_RECORDS, n_steps // qr_interval), k))
+        schedule = QRSchedule(operator.index(n_transient), int(n_steps), int(qr_interval))
         if system.kind == "flow":
             dt = system.default_dt if dt is None else float(dt)
             n_substeps = max(1, math.ceil(dt / 0.01 - 1e-9))
-            exponents, _ = _k.flow_spectrum(system._code, system.params, x0, dt, n_substeps,
-                                            n_transient, n_steps, qr_interval, Q, running)
+            exponents, _ = _k.flow_spectrum(system._code, system.params, x0,
+                                            _k.FlowSampling(dt, n_substeps), schedule, Q,
+                                            running)
         else:
-            exponents, _ = _k.map_spectrum(system._code, system.params, x0, n_transient,
-                                           n_steps, qr_interval, Q, running)
+            exponents, _ = _k.map_spectrum(system._code, system.params, x0, schedule, Q,
+                                           running)
     elif callable(system):
         if jacobian is None or initial_state is None:
             raise TypeError("A callable system needs jacobian= and initial_state=.")
@@ -748,8 +751,9 @@ class LyapunovSpectrum(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         d = Z.shape[1]
         local = np.empty((len(X), d, d))
         spread, flatness = np.empty(len(X)), np.empty(len(X))
-        _k.affine_jacobians(np.ascontiguousarray(queries), Z, np.ascontiguousarray(idx), m,
-                            _RIDGE, local, spread, flatness)
+        _k.affine_jacobians(np.ascontiguousarray(queries),
+                            _k.Neighbourhoods(Z, np.ascontiguousarray(idx), m), _RIDGE,
+                            _k.LocalFits(local, spread, flatness, np.empty((0, d))))
         degenerate = (spread <= _DEGENERATE) | (flatness <= _DEGENERATE)
         # As in fit: a degenerate neighbourhood has no Jacobian; take the nearest row's.
         local[degenerate] = self.jacobians_[idx[degenerate, 0]]
@@ -802,8 +806,8 @@ def _local_jacobians(Z, neighbours, m):
     jacobians = np.empty((n_usable, d, d))
     spread, flatness = np.empty(n_usable), np.empty(n_usable)
     sq_error = np.empty((n_usable, d))
-    _k.local_linear_jacobians(Z, neighbours, m, _RIDGE, jacobians, spread, flatness,
-                              sq_error)
+    _k.local_linear_jacobians(_k.Neighbourhoods(Z, neighbours, m), _RIDGE,
+                              _k.LocalFits(jacobians, spread, flatness, sq_error))
     degenerate = (spread <= _DEGENERATE) | (flatness <= _DEGENERATE)
     jacobians = _replace_degenerate(jacobians, degenerate, neighbours.shape[1])
     return jacobians, degenerate, sq_error

@@ -49,6 +49,20 @@ QRSchedule = namedtuple("QRSchedule", ["n_transient", "n_steps", "qr_interval"])
 QRSchedule.__doc__ = """Steps run before averaging, steps averaged over, and steps between
 re-orthonormalisations (ints)."""
 
+Neighbourhoods = namedtuple("Neighbourhoods", ["X", "neighbours", "next_offset"])
+Neighbourhoods.__doc__ = """The rows of a state (n, d), each point's neighbours among them
+(rows of int64 indices), and the steps (int) of the map fitted from a point to its
+successor."""
+
+LocalFits = namedtuple("LocalFits", ["jacobians", "spread", "flatness", "sq_error"])
+LocalFits.__doc__ = """Outputs of the local fits, one row per point: Jacobians (n, d, d), the
+neighbourhood's spread and flatness (n,), and squared out-of-sample errors (n, d; unused by
+``affine_jacobians``)."""
+
+FlowSampling = namedtuple("FlowSampling", ["dt", "n_substeps"])
+FlowSampling.__doc__ = """A flow's sampling interval (float) and the RK4 steps per interval
+(int)."""
+
 
 @kernel
 def orthonormalise(F, log_r):
@@ -168,8 +182,10 @@ def qr_step(F, log_r, log_sums, qr_done, n_qr, running, steps_done, time_per_ste
 
 
 @kernel
-def map_spectrum(system, params, x0, n_transient, n_steps, qr_interval, F, running):
+def map_spectrum(system, params, x0, schedule, F, running):
     """Exponents per iteration of a benchmark map along its orbit from ``x0``."""
+    n_transient, n_steps, qr_interval = (schedule.n_transient, schedule.n_steps,
+                                         schedule.qr_interval)
     k, n = F.shape
     x = x0.copy()
     x_next = np.empty(n)
@@ -202,14 +218,16 @@ def _variational_field(system, params, x, F, J, dx, dF):
 
 
 @kernel
-def flow_spectrum(system, params, x0, dt, n_substeps, n_transient, n_steps, qr_interval,
-                  F, running):
+def flow_spectrum(system, params, x0, sampling, schedule, F, running):
     """Exponents per time unit of a benchmark flow, from its variational equations.
 
     State and frame (dx/dt = f(x), dF/dt = F Df(x)^T) are integrated together with RK4,
-    ``n_substeps`` steps per sampling interval ``dt``; the frame is re-orthonormalised
-    every ``qr_interval`` intervals.
+    ``sampling.n_substeps`` steps per sampling interval ``sampling.dt``; the frame is
+    re-orthonormalised every ``schedule.qr_interval`` intervals.
     """
+    dt, n_substeps = sampling.dt, sampling.n_substeps
+    n_transient, n_steps, qr_interval = (schedule.n_transient, schedule.n_steps,
+                                         schedule.qr_interval)
     k, n = F.shape
     h = dt / n_substeps
     transient = np.empty((n_transient + 1, n))
@@ -277,8 +295,7 @@ def jacobian_sequence_spectrum(jacobians, qr_interval, F, running):
 
 
 @kernel
-def local_linear_jacobians(X, neighbours, next_offset, ridge, out, spread, flatness,
-                           sq_error):
+def local_linear_jacobians(hoods, ridge, fits):
     """Least-squares Jacobians of the ``next_offset``-step map at each row of ``X``.
 
     For row i with neighbours j (``neighbours[i]``, outside i's Theiler window), fit
@@ -292,8 +309,12 @@ def local_linear_jacobians(X, neighbours, next_offset, ridge, out, spread, flatn
     ``spread[i]`` is the root mean squared row of dX (or of dY, if smaller): 0 when every
     neighbour coincides with row i. ``flatness[i]`` is the smallest over the largest
     singular value of J: at rounding level when the neighbours or their successors span
-    fewer dimensions than X has columns.
+    fewer dimensions than X has columns. (``X``, ``neighbours``, ``next_offset``) come in
+    ``hoods`` (a ``Neighbourhoods``), (``out``, ``spread``, ``flatness``, ``sq_error``) in
+    ``fits`` (a ``LocalFits``).
     """
+    X, neighbours, next_offset = hoods.X, hoods.neighbours, hoods.next_offset
+    out, spread, flatness, sq_error = fits.jacobians, fits.spread, fits.flatness, fits.sq_error
     n_rows, n_neighbours = neighbours.shape
     d = X.shape[1]
     dX = np.empty((n_neighbours, d))
@@ -321,13 +342,15 @@ def local_linear_jacobians(X, neighbours, next_offset, ridge, out, spread, flatn
 
 
 @kernel
-def affine_jacobians(queries, X, neighbours, next_offset, ridge, out, spread, flatness):
+def affine_jacobians(queries, hoods, ridge, fits):
     """Affine least-squares Jacobians at points ``queries`` that need not be rows of X.
 
     For query i, fit X[j + next_offset] - y_mean = J (X[j] - x_mean) over its neighbours j
-    (``neighbours[i]``, rows of X) about their centroids; ``spread`` and ``flatness`` as in
-    ``local_linear_jacobians``.
+    (``hoods.neighbours[i]``, rows of ``hoods.X``) about their centroids; the Jacobians,
+    ``spread`` and ``flatness`` go into ``fits`` as in ``local_linear_jacobians``.
     """
+    X, neighbours, next_offset = hoods.X, hoods.neighbours, hoods.next_offset
+    out, spread, flatness = fits.jacobians, fits.spread, fits.flatness
     n_queries, n_neighbours = neighbours.shape
     d = X.shape[1]
     dX = np.empty((n_neighbours, d))
