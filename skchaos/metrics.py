@@ -841,7 +841,9 @@ def make_free_run_scorer(measure="state_space_divergence", *, n_warmup=None,
             return -rule(estimator.simulate, plan)
         X_gen = estimator.simulate(len(X) - warmup, X_context=X[:warmup])
         if observation_noise > 0:
-            X_gen += sample_observation_noise(X[warmup:], observation_noise, len(X_gen))
+            noise = sample_observation_noise(X[warmup:], observation_noise, len(X_gen))
+            with np.errstate(over="ignore", invalid="ignore"):  # as in FreeRunDivergence
+                X_gen += noise
         return -function(X[warmup:], X_gen, **measure_params)
 
     return scorer
