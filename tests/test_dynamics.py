@@ -143,3 +143,19 @@ def test_cloning_a_spectrum_of_an_unfrozen_fitted_model_warns(lorenz_train, smal
         warnings.filterwarnings("error", message=".*FrozenEstimator")
         clone(LyapunovSpectrum(ChaoticRNNRegressor()))  # unfitted: fitting is expected
         clone(LyapunovSpectrum(est.dynamics_))  # a bare model is copied, still fitted
+
+
+def test_inputs_are_converted_so_each_kernel_compiles_once(rng):
+    from skchaos._kernels import plrnn as kernels
+
+    model = _random_plrnn(rng)
+    X = np.arange(20.0).reshape(10, 2)
+    expected = (model.simulate(3, X), model.one_step(X), model.forced_state(X))
+    signatures = {name: len(getattr(kernels, name).signatures)
+                  for name in ("forced_pass", "free_run", "one_step_map")}
+    odd = np.asfortranarray(X.astype(np.int64))  # integers, column-major
+    for got, want in zip((model.simulate(3, odd), model.one_step(odd),
+                          model.forced_state(odd.tolist())), expected, strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert signatures == {name: len(getattr(kernels, name).signatures)
+                          for name in signatures}

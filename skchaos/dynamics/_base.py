@@ -98,7 +98,7 @@ class LatentModel(ABC):
 
         The estimators' convention, so that a latent model can be scored like them.
         """
-        X_context = np.asarray(X_context)
+        X_context = np.ascontiguousarray(X_context, dtype=np.float64)
         if X_context.ndim != 2 or X_context.shape[1] != self.n_features or not len(X_context):
             raise ValueError(f"A context of shape {X_context.shape} cannot force a model of "
                              f"{self.n_features} observed features.")

@@ -185,22 +185,29 @@ class PLRNN(LatentModel):
             z[:self.n_features] = x
         return z
 
+    # Inputs are converted to C-contiguous float64 (a no-op for the estimators' arrays), so
+    # that each kernel compiles once.
     def forced_state(self, X, z_init=None):
-        z_init = np.zeros(self.n_latent) if z_init is None else z_init
-        return _k.forced_pass(self.weights(), self.forcing_map(), X, z_init)
+        z_init = (np.zeros(self.n_latent) if z_init is None
+                  else np.ascontiguousarray(z_init, dtype=np.float64))
+        return _k.forced_pass(self.weights(), self.forcing_map(),
+                              np.ascontiguousarray(X, dtype=np.float64), z_init)
 
     def free_run(self, z0, n_steps):
         out = np.empty((n_steps, self.n_features))
-        z_end = _k.free_run(self.weights(), self.forcing_map(), z0, out)
+        z_end = _k.free_run(self.weights(), self.forcing_map(),
+                            np.ascontiguousarray(z0, dtype=np.float64), out)
         return out, z_end
 
     def one_step(self, X):
+        X = np.ascontiguousarray(X, dtype=np.float64)
         out = np.empty_like(X)
         _k.one_step_map(self.weights(), self.forcing_map(), X, out)
         return out
 
     def tangent_spectrum(self, z0, schedule, frame, running):
-        return _k.tangent_spectrum(self.weights(), z0, schedule, frame, running)
+        return _k.tangent_spectrum(self.weights(), np.ascontiguousarray(z0, dtype=np.float64),
+                                   schedule, frame, running)
 
 
 class PLRNNGradient:
