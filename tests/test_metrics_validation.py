@@ -475,3 +475,15 @@ def test_free_run_scorer_outcomes(X, model, measure, params):
             assert score >= -1.0
     else:
         assert isinstance(score, ValueError)
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan, 1e308])
+@pytest.mark.parametrize("measure", ["state_space_divergence", "power_spectrum_distance"])
+def test_enormous_noise_on_a_diverged_run_is_still_a_score(value, measure):
+    """Found by the slow hypothesis profile: inf + noise overflowed with a RuntimeWarning."""
+    X = np.array([[0.0], [0.0], [-1.0]])
+    scorer = make_free_run_scorer(measure, observation_noise=1.7e308)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        score = scorer(Diverged(value), X)
+    assert score <= 1e-9 and not np.isnan(score)
