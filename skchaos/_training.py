@@ -73,6 +73,7 @@ class TrainingConfig:
     max_grad_norm: float | None = None
     teacher_noise: float = 0.0
     forcing_strength: float = 1.0
+    gtf_alpha: float | str = 0.0  # "auto": adapted to the model's Jacobians
     verbose: int = 0
     progress_bar: bool = False
     validation_interval: int = 1
@@ -83,6 +84,7 @@ class TrainingResult:
     loss_curve: list = field(default_factory=list)
     validation_scores: list = field(default_factory=list)
     best_epoch: int | None = None
+    alpha_curve: list = field(default_factory=list)  # GTF alpha per epoch
 
 
 # A minibatch loss this many times the first one means training has run away. Forced fits
@@ -127,9 +129,33 @@ def progress_bar(n_epochs):
     return tqdm(total=n_epochs, desc="ChaoticRNNRegressor", unit="epoch")
 
 
+# The adaptive GTF alpha is re-estimated every this many epochs, from the Jacobians at this
+# many states of the last minibatch: a cheap, slowly moving estimate.
+ALPHA_INTERVAL = 5
+ALPHA_SAMPLES = 32
+
+
+def adaptive_alpha(model, states, rng):
+    """Generalised-teacher-forcing strength from the model's Jacobians along ``states``.
+
+    ``alpha = max(0, 1 - 1/G)``, G the geometric mean of the spectral norms of the
+    Jacobians at a random sample of the states (Hess et al., ICML 2023): forcing with alpha
+    damps each backpropagated step by (1 - alpha), so a product of Jacobians no longer grows
+    along the window on average.
+    """
+    flat = states.reshape(-1, states.shape[-1])
+    picks = rng.choice(len(flat), size=min(ALPHA_SAMPLES, len(flat)), replace=False)
+    jacobians = np.stack([model.jacobian(flat[i]) for i in picks])
+    norms = np.linalg.norm(jacobians, ord=2, axis=(1, 2))
+    growth = float(np.exp(np.mean(np.log(np.maximum(norms, 1e-300)))))
+    return max(0.0, 1.0 - 1.0 / growth)
+
+
 def _train(model, X, valid_starts, config, rng, validate, bar):
+    adaptive = config.gtf_alpha == "auto"
     gradient = model.minibatch_gradient(X, config.seq_len, config.tau, config.batch_size,
-                                        config.forcing_strength)
+                                        config.forcing_strength,
+                                        0.0 if adaptive else config.gtf_alpha)
     theta = model.parameters
     optimiser = Adam(theta.size, config.learning_rate)
     result = TrainingResult()
@@ -144,6 +170,11 @@ def _train(model, X, valid_starts, config, rng, validate, bar):
                             size=(config.batches_per_epoch, config.batch_size))
         starts = valid_starts[picks]
         epoch_loss = 0.0
+        if adaptive and epoch % ALPHA_INTERVAL == 0:
+            if epoch == 0:  # no states yet: one unforced pass over the first minibatch
+                gradient(starts[0], None)
+            gradient.alpha = adaptive_alpha(model, gradient.forced_states(), rng)
+        result.alpha_curve.append(gradient.alpha)
         for batch in range(config.batches_per_epoch):
             noise = None
             if config.teacher_noise > 0:

@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._atomic_fit import atomic_fit
 from ._scaling import feature_standardisation
 from ._training import TrainingConfig, restart_score, train_restart, window_starts
-from .dynamics import PLRNN
+from .dynamics import ALRNN, PLRNN
 from .dynamics.plrnn import FORCING_SCHEMES
 from .lyapunov import LyapunovSpectrum
 from .metrics import SCORE_MIN_GENERATED, FreeRunDivergence, plan_free_runs
@@ -118,6 +118,25 @@ def _standardise_in_place(series, mean, scale):
         raise ValueError(
             "X spans so wide a range that its standardised form overflows float64 "
             f"(largest magnitude {largest:.3g}); rescale X.")
+
+
+def _shallow(clipped):
+    def build(est, n_features):
+        from .dynamics import ShallowPLRNN
+
+        return ShallowPLRNN(est.n_latent, n_features, est.n_hidden, clipped=clipped,
+                            forcing=est.forcing)
+    return build
+
+
+# The latent model families, built from the estimator's parameters.
+MODELS = {
+    "plrnn": lambda est, n_features: PLRNN(est.n_latent, n_features, est.forcing),
+    "alrnn": lambda est, n_features: ALRNN(est.n_latent, n_features, est.n_piecewise,
+                                           est.forcing),
+    "shplrnn": _shallow(clipped=False),
+    "clipped_shplrnn": _shallow(clipped=True),
+}
 
 
 class ChaoticRNNRegressor(BaseEstimator):
@@ -278,10 +297,14 @@ class ChaoticRNNRegressor(BaseEstimator):
     """
 
     _parameter_constraints = {
+        "model": [StrOptions(set(MODELS))],
         "n_latent": [Interval(Integral, 1, None, closed="left")],
+        "n_hidden": [Interval(Integral, 1, None, closed="left")],
+        "n_piecewise": [Interval(Integral, 1, None, closed="left")],
         "tau": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "forcing": [StrOptions(set(FORCING_SCHEMES))],
         "forcing_strength": [Interval(Real, 0, 1, closed="right")],
+        "gtf_alpha": [Interval(Real, 0, 1, closed="both"), StrOptions({"auto"})],
         "sequence_length": [Interval(Integral, 1, None, closed="left"),
                             StrOptions({"auto"})],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -302,16 +325,21 @@ class ChaoticRNNRegressor(BaseEstimator):
         "progress_bar": ["boolean"],
     }
 
-    def __init__(self, n_latent=80, tau=30, forcing="pinv", forcing_strength=1.0,
-                 sequence_length="auto", batch_size=32, batches_per_epoch=10, n_epochs=1000,
+    def __init__(self, model="plrnn", n_latent=80, n_hidden=50, n_piecewise=2, tau=30,
+                 forcing="pinv", forcing_strength=1.0, gtf_alpha=0.0, sequence_length="auto",
+                 batch_size=32, batches_per_epoch=10, n_epochs=1000,
                  learning_rate=2e-3, learning_rate_decay=0.1, max_grad_norm=1.0,
                  teacher_noise=0.0, standardize=True, validation_fraction=0.1,
                  observation_noise=0.0, warm_start=False, n_init=1, n_jobs=None,
                  random_state=None, verbose=0, progress_bar=False):
+        self.model = model
         self.n_latent = n_latent
+        self.n_hidden = n_hidden
+        self.n_piecewise = n_piecewise
         self.tau = tau
         self.forcing = forcing
         self.forcing_strength = forcing_strength
+        self.gtf_alpha = gtf_alpha
         self.sequence_length = sequence_length
         self.batch_size = batch_size
         self.batches_per_epoch = batches_per_epoch
@@ -462,6 +490,7 @@ class ChaoticRNNRegressor(BaseEstimator):
         self.n_iter_ = len(self.loss_curve_)
         self.validation_scores_ = result.validation_scores
         self.best_epoch_ = result.best_epoch
+        self.gtf_alpha_curve_ = result.alpha_curve
         context = series[len(series) - min(len(trials[-1]), seq_len + 1):]
         self.latent_state_ = model.forced_state(context)
         return self
@@ -492,13 +521,20 @@ class ChaoticRNNRegressor(BaseEstimator):
             raise ValueError(
                 f"n_latent={self.n_latent} is smaller than the number of features "
                 f"({n_features}); the latent space must hold the observations.")
-        return PLRNN(self.n_latent, n_features, self.forcing)
+        if self.model == "alrnn" and self.n_piecewise > self.n_latent:
+            raise ValueError(f"n_piecewise={self.n_piecewise} is larger than n_latent="
+                             f"{self.n_latent}: an ALRNN has at most n_latent ReLU units.")
+        return MODELS[self.model](self, n_features)
 
     def _warm_start_model(self):
-        if self.dynamics_.n_latent != self.n_latent or self.dynamics_.forcing != self.forcing:
+        previous = self.dynamics_
+        if previous.n_latent != self.n_latent or previous.forcing != self.forcing:
             raise ValueError("warm_start needs the same n_latent and forcing as the "
                              "previous fit.")
-        return self.dynamics_
+        if repr(previous) != repr(self._new_model(previous.n_features)):
+            raise ValueError(f"warm_start needs the same model as the previous fit "
+                             f"({previous!r}).")
+        return previous
 
     def _standardisation(self, series):
         """Per-feature (mean, scale) of the data, or (0, 1) without standardisation."""
@@ -544,7 +580,8 @@ class ChaoticRNNRegressor(BaseEstimator):
             batches_per_epoch=self.batches_per_epoch, n_epochs=self.n_epochs,
             learning_rate=self.learning_rate, lr_decay=self.learning_rate_decay,
             max_grad_norm=self.max_grad_norm, teacher_noise=self.teacher_noise,
-            forcing_strength=self.forcing_strength, verbose=self.verbose,
+            forcing_strength=self.forcing_strength, gtf_alpha=self.gtf_alpha,
+            verbose=self.verbose,
             progress_bar=self.progress_bar,
             validation_interval=max(1, self.n_epochs // 50))
 

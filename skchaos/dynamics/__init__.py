@@ -7,6 +7,6 @@ A fitted :class:`~skchaos.ChaoticRNNRegressor` exposes its model as ``dynamics_`
 """
 
 from ._base import LatentModel
-from .plrnn import PLRNN
+from .plrnn import ALRNN, PLRNN
 
-__all__ = ["PLRNN", "LatentModel"]
+__all__ = ["ALRNN", "PLRNN", "LatentModel"]

@@ -1,11 +1,12 @@
-"""The piecewise-linear RNN of the paper: ``z_t = A z_{t-1} + W relu(z_{t-1}) + h``."""
+"""The piecewise-linear RNN of the paper, ``z_t = A z_{t-1} + W relu(z_{t-1}) + h``, and
+the almost-linear RNN, whose first units are linear."""
 
 import numpy as np
 
 from .._kernels import plrnn as _k
 from ._base import LatentModel
 
-__all__ = ["PLRNN"]
+__all__ = ["ALRNN", "PLRNN"]
 
 FORCING_SCHEMES = {"identity": _k.IDENTITY_FORCING, "pinv": _k.PINV_FORCING}
 
@@ -61,26 +62,35 @@ class PLRNN(LatentModel):
         self.mode = FORCING_SCHEMES[forcing]
         self._set_theta(np.zeros(self._size()))
 
+    # Units 0..n_linear-1 are linear; the PLRNN has none.
+    n_linear = 0
+
     def _size(self):
         M, N = self.n_latent, self.n_features
-        return 2 * M + M * M + (N * M if self.mode == _k.PINV_FORCING else 0)
+        return 2 * M + M * M + N * M
 
     def _set_theta(self, theta):
         self._theta = theta
-        self.a, self.W, self.h, B = self._views(theta)
+        self.a, self.W, self.h, B, C = self._views(theta)
+        M, N = self.n_latent, self.n_features
         if B is None:
-            B = np.zeros((self.n_features, self.n_latent))
-            B[:, :self.n_features] = np.eye(self.n_features)
-        self.B = B
+            B = np.zeros((N, M))
+            B[:, :N] = np.eye(N)
+        if C is None:
+            C = np.zeros((M, N))
+        self.B, self.C = B, C
 
     def _views(self, flat):
-        """Split a flat vector laid out like :attr:`parameters` into (a, W, h, B or None)."""
+        """Split a flat vector laid out like :attr:`parameters` into (a, W, h, B, C), with
+        None for the readout part the forcing scheme does not train."""
         M, N = self.n_latent, self.n_features
         a = flat[:M]
         W = flat[M:M + M * M].reshape(M, M)
         h = flat[M + M * M:2 * M + M * M]
-        B = flat[2 * M + M * M:].reshape(N, M) if self.mode == _k.PINV_FORCING else None
-        return a, W, h, B
+        rest = flat[2 * M + M * M:]
+        if self.mode == _k.PINV_FORCING:
+            return a, W, h, rest.reshape(N, M), None
+        return a, W, h, None, rest.reshape(M, N)
 
     @classmethod
     def from_matrices(cls, A, W, h, B, forcing="pinv"):
@@ -105,7 +115,7 @@ class PLRNN(LatentModel):
     # apart from it).
     def __getstate__(self):
         state = dict(vars(self))
-        for view in ("a", "W", "h", "B"):
+        for view in ("a", "W", "h", "B", "C"):
             del state[view]
         return state
 
@@ -128,8 +138,8 @@ class PLRNN(LatentModel):
 
         A + W starts as a random positive-definite matrix scaled to spectral radius 1
         (split into its diagonal A and off-diagonal W), so the untrained network neither
-        explodes nor forgets its input within a few steps; h starts at zero and B with
-        entries of size 1/sqrt(M).
+        explodes nor forgets its input within a few steps; h and the initial map C start
+        at zero and B with entries of size 1/sqrt(M).
         """
         M = self.n_latent
         R = rng.standard_normal((M, M))
@@ -146,17 +156,21 @@ class PLRNN(LatentModel):
         np.clip(self.a, -A_BOUND, A_BOUND, out=self.a)
 
     def copy(self):
-        model = PLRNN(self.n_latent, self.n_features, self.forcing)
+        model = self._empty_like()
         model._theta[:] = self._theta
         return model
 
-    def minibatch_gradient(self, X, seq_len, tau, batch_size, forcing_strength=1.0):
-        return PLRNNGradient(self, X, seq_len, tau, batch_size, forcing_strength)
+    def _empty_like(self):
+        return PLRNN(self.n_latent, self.n_features, self.forcing)
+
+    def minibatch_gradient(self, X, seq_len, tau, batch_size, forcing_strength=1.0,
+                           alpha=0.0):
+        return PLRNNGradient(self, X, seq_len, tau, batch_size, forcing_strength, alpha)
 
     # ------------------------------------------------------- kernel arguments
     def weights(self):
         """The parameters as the kernels take them."""
-        return _k.Weights(self.a, self.W, self.h, self.B)
+        return _k.Weights(self.a, self.W, self.h, self.B, self.C, self.n_linear)
 
     def forcing_map(self):
         """The forcing scheme and pinv(B), computed now (treated as data by the kernels)."""
@@ -176,22 +190,22 @@ class PLRNN(LatentModel):
         return out
 
     def force(self, x, z=None):
-        z = np.zeros(self.n_latent) if z is None else np.array(z, dtype=np.float64)
-        forcing = self.forcing_map()
-        x = np.asarray(x, dtype=np.float64)
-        if forcing.mode == _k.PINV_FORCING:
-            z[:] = forcing.P @ x
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        if z is None:
+            z = np.empty(self.n_latent)
+            _k.initial_state(self.forcing_map(), self.C, x, z)
         else:
-            z[:self.n_features] = x
+            z = np.array(z, dtype=np.float64)
+            _k.force(self.forcing_map(), x, z)
         return z
 
     # Inputs are converted to C-contiguous float64 (a no-op for the estimators' arrays), so
     # that each kernel compiles once.
     def forced_state(self, X, z_init=None):
-        z_init = (np.zeros(self.n_latent) if z_init is None
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        z_init = (self.force(X[0]) if z_init is None
                   else np.ascontiguousarray(z_init, dtype=np.float64))
-        return _k.forced_pass(self.weights(), self.forcing_map(),
-                              np.ascontiguousarray(X, dtype=np.float64), z_init)
+        return _k.forced_pass(self.weights(), self.forcing_map(), X, z_init)
 
     def free_run(self, z0, n_steps):
         out = np.empty((n_steps, self.n_features))
@@ -211,29 +225,86 @@ class PLRNN(LatentModel):
 
 
 class PLRNNGradient:
-    """Loss and flat gradient of minibatches of windows, with workspaces allocated once."""
+    """Loss and flat gradient of minibatches of windows, with workspaces allocated once.
 
-    def __init__(self, model, X, seq_len, tau, batch_size, forcing_strength=1.0):
+    ``alpha`` (generalised teacher forcing between the sparse forcing steps) may be changed
+    between calls; :meth:`forced_states` gives the states the last call ran through.
+    """
+
+    def __init__(self, model, X, seq_len, tau, batch_size, forcing_strength=1.0, alpha=0.0):
         M, N = model.n_latent, model.n_features
         self.model = model
         # The kernels' encoding of "never force" is tau = 0.
         self.tau = 0 if tau is None else int(tau)
-        n_forcings = (seq_len - 1) // self.tau if self.tau > 0 else 0
         self.X, self.seq_len, self.forcing_strength = X, int(seq_len), float(forcing_strength)
+        self.alpha = float(alpha)
         self.workspace = _k.Workspace(np.empty((seq_len + 1, batch_size, M)),
-                                      np.empty((max(n_forcings, 1), batch_size, M)),
+                                      np.empty((seq_len, batch_size, M)),
                                       np.empty((seq_len, batch_size, N)),
                                       np.empty((seq_len, batch_size, N)),
                                       np.empty((seq_len, batch_size, M)))
         self.grad = np.zeros(model.parameters.size)
-        ga, gW, gh, gB = model._views(self.grad)
-        self.grad_weights = _k.Weights(ga, gW, gh, np.zeros((N, M)) if gB is None else gB)
-        self.noise_shape = (n_forcings + 1, batch_size, N)
+        ga, gW, gh, gB, gC = model._views(self.grad)
+        self.grad_weights = _k.Weights(ga, gW, gh, np.zeros((N, M)) if gB is None else gB,
+                                       np.zeros((M, N)) if gC is None else gC,
+                                       model.n_linear)
+        self.noise_shape = (seq_len, batch_size, N)
         self.zero_noise = np.zeros(self.noise_shape)
 
     def __call__(self, starts, noise=None):
         batch = _k.WindowBatch(self.X, starts, self.seq_len, self.tau, self.forcing_strength,
-                               self.zero_noise if noise is None else noise)
+                               self.alpha, self.zero_noise if noise is None else noise)
         loss = _k.forward_backward(self.model.weights(), self.model.forcing_map(), batch,
                                    self.workspace, self.grad_weights)
         return loss, self.grad
+
+    def forced_states(self):
+        """States (before forcing) of the last call's windows, shape (seq_len, batch, M)."""
+        return self.workspace.Z[1:]
+
+
+class ALRNN(PLRNN):
+    """Almost-linear RNN: a PLRNN whose first ``M - P`` units are linear.
+
+    ``z_t = A z_{t-1} + W phi(z_{t-1}) + h`` with ``phi(z) = [z_1 .. z_{M-P},
+    relu(z_{M-P+1}) .. relu(z_M)]`` (Brenner et al., NeurIPS 2024). With few piecewise-linear
+    units the model has few linear regions (at most 2^P), each readable as an affine map,
+    and a step costs little more than a linear one. Under identity forcing the observed
+    units are the first N, which are linear when ``M - P >= N``.
+
+    Parameters
+    ----------
+    n_latent : int
+        Latent units M, at least ``n_features``.
+    n_features : int
+        Observed features N.
+    n_piecewise : int
+        Piecewise-linear (ReLU) units P, 1 <= P <= M.
+    forcing : {"identity", "pinv"}, default="identity"
+        The forcing scheme, which also fixes the readout.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skchaos.dynamics import ALRNN
+    >>> model = ALRNN(4, 2, n_piecewise=1)
+    >>> model.h[:] = -1.0
+    >>> model.W[0, 3] = 5.0
+    >>> model.step(np.array([0.0, 0.0, 0.0, 1.0]))  # the ReLU unit 3 drives unit 0
+    array([ 4., -1., -1., -1.])
+    """
+
+    def __init__(self, n_latent, n_features, n_piecewise, forcing="identity"):
+        super().__init__(n_latent, n_features, forcing)
+        if not 1 <= n_piecewise <= self.n_latent:
+            raise ValueError(f"An ALRNN needs 1 <= n_piecewise <= n_latent, got "
+                             f"n_piecewise={n_piecewise}, n_latent={n_latent}.")
+        self.n_piecewise = int(n_piecewise)
+        self.n_linear = self.n_latent - self.n_piecewise
+
+    def _empty_like(self):
+        return ALRNN(self.n_latent, self.n_features, self.n_piecewise, self.forcing)
+
+    def __repr__(self):
+        return (f"ALRNN(n_latent={self.n_latent}, n_features={self.n_features}, "
+                f"n_piecewise={self.n_piecewise}, forcing={self.forcing!r})")
