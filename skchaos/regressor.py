@@ -140,14 +140,17 @@ MODELS = {
 
 
 class ChaoticRNNRegressor(BaseEstimator):
-    """Piecewise-linear RNN for chaotic time series, trained with sparse teacher forcing.
+    """Piecewise-linear RNN for chaotic time series, trained with (sparse) teacher forcing.
 
     The latent state evolves as ``z_t = A z_{t-1} + W relu(z_{t-1}) + h`` with ``A``
-    diagonal and ``W`` zero on its diagonal. Training runs backpropagation through time
-    on random windows of the series; every ``tau`` steps the latent state is reset from
-    the data, so no gradient runs much longer than the predictability time
-    ``ln 2 / lambda_max`` and the gradients stay bounded even though the learned system is
-    chaotic (Mikhaeil, Monfared & Durstewitz, NeurIPS 2022).
+    diagonal and ``W`` zero on its diagonal (``model="plrnn"``; ``model`` selects the
+    paper's successors: the almost-linear and the shallow PLRNNs). Training runs
+    backpropagation through time on random windows of the series; every ``tau`` steps the
+    latent state is reset from the data, so no gradient runs much longer than the
+    predictability time ``ln 2 / lambda_max`` and the gradients stay bounded even though
+    the learned system is chaotic (Mikhaeil, Monfared & Durstewitz, NeurIPS 2022).
+    Between the resets, generalised teacher forcing (``gtf_alpha``) can pull the state
+    part of the way towards the data at every step (Hess et al., ICML 2023).
 
     ``fit(X)`` learns the dynamics; ``predict(n_steps)`` free-runs the learned system from
     the end of the training data; ``score(X)`` compares the long-term statistics of a free
@@ -155,9 +158,20 @@ class ChaoticRNNRegressor(BaseEstimator):
 
     Parameters
     ----------
+    model : {"plrnn", "alrnn", "shplrnn", "clipped_shplrnn"}, default="plrnn"
+        The latent model (:mod:`skchaos.dynamics`). ``"plrnn"``: the paper's
+        piecewise-linear RNN, every unit through a ReLU. ``"alrnn"``: the almost-linear RNN
+        (Brenner et al., NeurIPS 2024), only ``n_piecewise`` units through a ReLU, few
+        linear regions and cheap steps. ``"shplrnn"``: the shallow PLRNN
+        ``z_t = A z + W1 relu(W2 z + h2) + h1`` with ``n_hidden`` hidden units (Hess et al.,
+        ICML 2023); ``"clipped_shplrnn"`` its clipped form, whose free runs stay bounded.
     n_latent : int, default=80
         Number of latent units M; at least the number of features N. More units make a
         more accurate map, which matters most for long forcing intervals.
+    n_hidden : int, default=50
+        Hidden units L of the shallow PLRNNs; ignored by the other models.
+    n_piecewise : int, default=2
+        ReLU units P of the ALRNN (at most ``n_latent``); ignored by the other models.
     tau : int, "auto" or None, default=30
         Forcing interval in steps. 1 is classical teacher forcing; None never forces
         (plain BPTT over the whole window). ``"auto"`` estimates the Lyapunov spectrum of
@@ -179,6 +193,15 @@ class ChaoticRNNRegressor(BaseEstimator):
         reset states, and a fraction ``1 - forcing_strength`` of the gradient runs on across
         forcing points; with ``tau=1`` this is generalised teacher forcing (Hess et al.,
         ICML 2023). Each window starts fully forced; no effect when ``tau`` is None.
+    gtf_alpha : float in [0, 1] or "auto", default=0.0
+        Generalised teacher forcing (Hess et al., ICML 2023) at every step between the
+        sparse forcing steps: the forced units become ``(1 - gtf_alpha) * model +
+        gtf_alpha * data``, and a fraction ``1 - gtf_alpha`` of the gradient runs on
+        through them. 0 turns it off (the paper's sparse forcing alone). ``"auto"`` sets
+        it to ``max(0, 1 - 1/G)`` from the geometric mean G of the spectral norms of the
+        model's Jacobians along the training windows, re-estimated every 5 epochs as the
+        model changes; the values used are in ``gtf_alpha_curve_``. Combine with
+        ``tau=None`` for generalised teacher forcing alone.
     sequence_length : int or "auto", default="auto"
         Predicted steps per training window; the data must hold at least
         ``sequence_length + 1`` samples (per trial). Several forcing intervals per window
@@ -244,9 +267,12 @@ class ChaoticRNNRegressor(BaseEstimator):
 
     Attributes
     ----------
-    dynamics_ : skchaos.dynamics.PLRNN
-        The learned latent model, in standardised units: what prediction, scoring,
-        :class:`~skchaos.LyapunovSpectrum` and the diagnostics run.
+    dynamics_ : skchaos.dynamics.LatentModel
+        The learned latent model (:class:`~skchaos.dynamics.PLRNN`,
+        :class:`~skchaos.dynamics.ALRNN` or :class:`~skchaos.dynamics.ShallowPLRNN`), in
+        standardised units: what prediction, scoring, :class:`~skchaos.LyapunovSpectrum`
+        and the diagnostics run. ``A_``, ``W_``, ``h_`` and ``B_`` exist for the PLRNN and
+        the ALRNN.
     A_ : ndarray of shape (n_latent, n_latent)
         Diagonal autoregressive matrix (``diag(dynamics_.a)``).
     W_ : ndarray of shape (n_latent, n_latent)
@@ -275,6 +301,8 @@ class ChaoticRNNRegressor(BaseEstimator):
         Minus the validation divergence at each evaluation (empty without validation).
     best_epoch_ : int or None
         Epoch (0-based) whose parameters were kept; None without validation.
+    gtf_alpha_curve_ : list of float
+        The generalised-teacher-forcing strength in each epoch.
     restart_scores_ : list of float
         Score of each restart (best validation score, or minus the last loss).
     n_iter_ : int
@@ -715,7 +743,8 @@ class ChaoticRNNRegressor(BaseEstimator):
             An int ``n_steps``: free-run ``x_hat_{T+1} .. x_hat_{T+n_steps}`` from the state
             reached by a teacher-forced pass over the end of the training data.
             An array: the one-step map ``x_t -> x_hat_{t+1}``, row by row (each row
-            starts from its own forced state; unforced latent units start at zero).
+            starts from the state a training window would start from: forced from the
+            row, unforced latent units from the learned initial map).
 
         Returns
         -------

@@ -50,12 +50,17 @@ class LatentModel(ABC):
         """An independent copy (parameters not shared)."""
 
     @abstractmethod
-    def minibatch_gradient(self, X, seq_len, tau, batch_size, forcing_strength=1.0):
+    def minibatch_gradient(self, X, seq_len, tau, batch_size, forcing_strength=1.0,
+                           alpha=0.0):
         """A callable ``(starts, noise) -> (loss, flat gradient)`` over windows of X.
 
         The callable reads the model's current parameters on each call and owns its
-        workspaces (allocated once). ``tau=None`` never forces. It has a ``noise_shape``
-        attribute: the shape of the teacher-noise array it takes (None for no noise).
+        workspaces (allocated once). Every ``tau`` steps the forced units move a fraction
+        ``forcing_strength`` towards the data (``tau=None``: never), at every other step a
+        fraction ``alpha`` (generalised teacher forcing). It has a ``noise_shape``
+        attribute (the shape of the teacher-noise array it takes), a settable ``alpha``
+        attribute, and ``forced_states()``: the latent states of the last call's windows,
+        shape (seq_len, batch_size, n_latent).
         """
 
     # ------------------------------------------------------------------- dynamics
