@@ -44,8 +44,11 @@ def compile_kernels():
         Lorenz63().vector_field(Lorenz63().jacobian(X[-1])[0])
         lyapunov_spectrum(henon, n_steps=10, n_transient=1)
         lyapunov_spectrum(Lorenz63(), n_steps=10, n_transient=1)
-        for forcing in ("pinv", "identity"):
-            est = ChaoticRNNRegressor(n_latent=4, tau=3, forcing=forcing, sequence_length=10,
+        # The PLRNN and the ALRNN share their kernels; the shallow PLRNNs share theirs.
+        for model, forcing in [(m, f) for m in ("plrnn", "shplrnn")
+                               for f in ("pinv", "identity")]:
+            est = ChaoticRNNRegressor(model=model, n_latent=4, n_hidden=5, tau=3,
+                                      forcing=forcing, gtf_alpha=0.1, sequence_length=10,
                                       batch_size=2, batches_per_epoch=1, n_epochs=1,
                                       teacher_noise=0.1, random_state=0).fit(X)
             est.predict(5)

@@ -8,5 +8,6 @@ A fitted :class:`~skchaos.ChaoticRNNRegressor` exposes its model as ``dynamics_`
 
 from ._base import LatentModel
 from .plrnn import ALRNN, PLRNN
+from .shallow import ShallowPLRNN
 
-__all__ = ["ALRNN", "PLRNN", "LatentModel"]
+__all__ = ["ALRNN", "PLRNN", "LatentModel", "ShallowPLRNN"]
