@@ -121,22 +121,31 @@ def _standardise_in_place(series, mean, scale):
 
 
 def _shallow(clipped):
-    def build(est, n_features):
+    def build(n_latent, n_features, est):
         from .dynamics import ShallowPLRNN
 
-        return ShallowPLRNN(est.n_latent, n_features, est.n_hidden, clipped=clipped,
+        return ShallowPLRNN(n_latent, n_features, est.n_hidden, clipped=clipped,
                             forcing=est.forcing)
     return build
 
 
 # The latent model families, built from the estimator's parameters.
 MODELS = {
-    "plrnn": lambda est, n_features: PLRNN(est.n_latent, n_features, est.forcing),
-    "alrnn": lambda est, n_features: ALRNN(est.n_latent, n_features, est.n_piecewise,
-                                           est.forcing),
+    "plrnn": lambda n_latent, n_features, est: PLRNN(n_latent, n_features, est.forcing),
+    "alrnn": lambda n_latent, n_features, est: ALRNN(n_latent, n_features,
+                                                     est.n_piecewise, est.forcing),
     "shplrnn": _shallow(clipped=False),
     "clipped_shplrnn": _shallow(clipped=True),
 }
+
+
+def auto_latent_size(model, n_features):
+    """Latent units under ``n_latent="auto"``: the observed features for the shallow PLRNNs
+    (their capacity is in the hidden layer), 80 for the PLRNN and 20 for the ALRNN (the
+    sizes their papers use on three-dimensional systems), at least the features."""
+    if model in ("shplrnn", "clipped_shplrnn"):
+        return n_features
+    return max(80 if model == "plrnn" else 20, n_features)
 
 
 class ChaoticRNNRegressor(BaseEstimator):
@@ -165,9 +174,11 @@ class ChaoticRNNRegressor(BaseEstimator):
         linear regions and cheap steps. ``"shplrnn"``: the shallow PLRNN
         ``z_t = A z + W1 relu(W2 z + h2) + h1`` with ``n_hidden`` hidden units (Hess et al.,
         ICML 2023); ``"clipped_shplrnn"`` its clipped form, whose free runs stay bounded.
-    n_latent : int, default=80
+    n_latent : int or "auto", default=80
         Number of latent units M; at least the number of features N. More units make a
-        more accurate map, which matters most for long forcing intervals.
+        more accurate map, which matters most for long forcing intervals. ``"auto"``: N
+        for the shallow PLRNNs (whose capacity is ``n_hidden``), max(80, N) for the PLRNN
+        and max(20, N) for the ALRNN; the value used is ``dynamics_.n_latent``.
     n_hidden : int, default=50
         Hidden units L of the shallow PLRNNs; ignored by the other models.
     n_piecewise : int, default=2
@@ -326,7 +337,7 @@ class ChaoticRNNRegressor(BaseEstimator):
 
     _parameter_constraints = {
         "model": [StrOptions(set(MODELS))],
-        "n_latent": [Interval(Integral, 1, None, closed="left")],
+        "n_latent": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "n_hidden": [Interval(Integral, 1, None, closed="left")],
         "n_piecewise": [Interval(Integral, 1, None, closed="left")],
         "tau": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
@@ -545,23 +556,22 @@ class ChaoticRNNRegressor(BaseEstimator):
         return self.tau
 
     def _new_model(self, n_features):
-        if self.n_latent < n_features:
+        n_latent = (auto_latent_size(self.model, n_features) if self.n_latent == "auto"
+                    else self.n_latent)
+        if n_latent < n_features:
             raise ValueError(
-                f"n_latent={self.n_latent} is smaller than the number of features "
+                f"n_latent={n_latent} is smaller than the number of features "
                 f"({n_features}); the latent space must hold the observations.")
-        if self.model == "alrnn" and self.n_piecewise > self.n_latent:
+        if self.model == "alrnn" and self.n_piecewise > n_latent:
             raise ValueError(f"n_piecewise={self.n_piecewise} is larger than n_latent="
-                             f"{self.n_latent}: an ALRNN has at most n_latent ReLU units.")
-        return MODELS[self.model](self, n_features)
+                             f"{n_latent}: an ALRNN has at most n_latent ReLU units.")
+        return MODELS[self.model](n_latent, n_features, self)
 
     def _warm_start_model(self):
         previous = self.dynamics_
-        if previous.n_latent != self.n_latent or previous.forcing != self.forcing:
-            raise ValueError("warm_start needs the same n_latent and forcing as the "
-                             "previous fit.")
         if repr(previous) != repr(self._new_model(previous.n_features)):
-            raise ValueError(f"warm_start needs the same model as the previous fit "
-                             f"({previous!r}).")
+            raise ValueError(f"warm_start needs the same model, n_latent and forcing as "
+                             f"the previous fit ({previous!r}).")
         return previous
 
     def _standardisation(self, series):

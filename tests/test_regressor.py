@@ -243,9 +243,9 @@ def test_warm_start_continues_training(lorenz_train, small_params):
     assert 0 < np.abs(est.W_ - first_W).max() < 1.5 * n_steps * params["learning_rate"]
     cold = ChaoticRNNRegressor(**params).fit(lorenz_train)
     assert np.abs(cold.W_ - first_W).max() == 0  # a cold refit starts again
-    with pytest.raises(ValueError, match="same n_latent and forcing"):
+    with pytest.raises(ValueError, match="n_latent and forcing"):
         est.set_params(forcing="identity").fit(lorenz_train)
-    with pytest.raises(ValueError, match="same n_latent and forcing"):
+    with pytest.raises(ValueError, match="n_latent and forcing"):
         est.set_params(forcing="pinv", n_latent=9).fit(lorenz_train)
 
 

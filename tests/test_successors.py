@@ -129,3 +129,11 @@ def test_model_parameters_are_checked(lorenz_train):
     est.set_params(model="plrnn", warm_start=True)
     with pytest.raises(ValueError, match="the same model"):
         est.fit(lorenz_train)
+
+
+@pytest.mark.parametrize(("model", "expected"), [("plrnn", 80), ("alrnn", 20),
+                                                 ("clipped_shplrnn", 3)])
+def test_auto_latent_size_depends_on_the_model(model, expected, lorenz_train):
+    est = ChaoticRNNRegressor(model=model, n_latent="auto", n_hidden=8, n_epochs=1,
+                              batches_per_epoch=1, random_state=0).fit(lorenz_train)
+    assert est.dynamics_.n_latent == expected
