@@ -167,31 +167,35 @@ class ChaoticRNNRegressor(BaseEstimator):
 
     Parameters
     ----------
-    model : {"plrnn", "alrnn", "shplrnn", "clipped_shplrnn"}, default="plrnn"
+    model : {"plrnn", "alrnn", "shplrnn", "clipped_shplrnn"}, default="clipped_shplrnn"
         The latent model (:mod:`skchaos.dynamics`). ``"plrnn"``: the paper's
         piecewise-linear RNN, every unit through a ReLU. ``"alrnn"``: the almost-linear RNN
         (Brenner et al., NeurIPS 2024), only ``n_piecewise`` units through a ReLU, few
         linear regions and cheap steps. ``"shplrnn"``: the shallow PLRNN
         ``z_t = A z + W1 relu(W2 z + h2) + h1`` with ``n_hidden`` hidden units (Hess et al.,
-        ICML 2023); ``"clipped_shplrnn"`` its clipped form, whose free runs stay bounded.
-    n_latent : int or "auto", default=80
+        ICML 2023); ``"clipped_shplrnn"`` its clipped form, whose free runs stay bounded
+        (the default, chosen on the panel of 15 systems: docs/decisions.md). The paper's
+        configuration is ``model="plrnn", n_latent=80, tau=30, forcing="pinv",
+        gtf_alpha=0.0``.
+    n_latent : int or "auto", default="auto"
         Number of latent units M; at least the number of features N. More units make a
         more accurate map, which matters most for long forcing intervals. ``"auto"``: N
         for the shallow PLRNNs (whose capacity is ``n_hidden``), max(80, N) for the PLRNN
         and max(20, N) for the ALRNN; the value used is ``dynamics_.n_latent``.
-    n_hidden : int, default=50
+    n_hidden : int, default=100
         Hidden units L of the shallow PLRNNs; ignored by the other models.
     n_piecewise : int, default=2
         ReLU units P of the ALRNN (at most ``n_latent``); ignored by the other models.
-    tau : int, "auto" or None, default=30
+    tau : int, "auto" or None, default=None
         Forcing interval in steps. 1 is classical teacher forcing; None never forces
         (plain BPTT over the whole window). ``"auto"`` estimates the Lyapunov spectrum of
         the training data (:class:`~skchaos.LyapunovSpectrum` with
         ``max_tau=sequence_length``, defaults otherwise) and uses
         the predictability time ``ln 2 / lambda_max`` (lambda_max per sampling step),
         capped at ``sequence_length``; for data whose lambda_max <= 0 it warns and uses the
-        cap, which is plain BPTT within a window.
-    forcing : {"pinv", "identity"}, default="pinv"
+        cap, which is plain BPTT within a window. The default, None, leaves the forcing
+        to ``gtf_alpha="auto"``.
+    forcing : {"pinv", "identity"}, default="identity"
         ``"pinv"`` (the paper's scheme): observations are ``x_hat = B z`` with a learned
         ``B`` and forcing sets all latent units to ``pinv(B) x``, which cuts the gradient
         chain completely. ``"identity"``: observations are the first N latent units, forcing
@@ -204,7 +208,7 @@ class ChaoticRNNRegressor(BaseEstimator):
         reset states, and a fraction ``1 - forcing_strength`` of the gradient runs on across
         forcing points; with ``tau=1`` this is generalised teacher forcing (Hess et al.,
         ICML 2023). Each window starts fully forced; no effect when ``tau`` is None.
-    gtf_alpha : float in [0, 1] or "auto", default=0.0
+    gtf_alpha : float in [0, 1] or "auto", default="auto"
         Generalised teacher forcing (Hess et al., ICML 2023) at every step between the
         sparse forcing steps: the forced units become ``(1 - gtf_alpha) * model +
         gtf_alpha * data``, and a fraction ``1 - gtf_alpha`` of the gradient runs on
@@ -364,8 +368,9 @@ class ChaoticRNNRegressor(BaseEstimator):
         "progress_bar": ["boolean"],
     }
 
-    def __init__(self, model="plrnn", n_latent=80, n_hidden=50, n_piecewise=2, tau=30,
-                 forcing="pinv", forcing_strength=1.0, gtf_alpha=0.0, sequence_length="auto",
+    def __init__(self, model="clipped_shplrnn", n_latent="auto", n_hidden=100, n_piecewise=2,
+                 tau=None, forcing="identity", forcing_strength=1.0, gtf_alpha="auto",
+                 sequence_length="auto",
                  batch_size=32, batches_per_epoch=10, n_epochs=1000,
                  learning_rate=2e-3, learning_rate_decay=0.1, max_grad_norm=1.0,
                  teacher_noise=0.0, standardize=True, validation_fraction=0.1,

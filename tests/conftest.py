@@ -24,9 +24,10 @@ def lorenz_train():
 
 @pytest.fixture
 def small_params():
-    """Settings that fit in well under a second."""
-    return dict(n_latent=8, tau=10, sequence_length=30, batch_size=8, batches_per_epoch=2,
-                n_epochs=3, random_state=0)
+    """The paper's model and forcing, at settings that fit in well under a second."""
+    return dict(model="plrnn", forcing="pinv", gtf_alpha=0.0, n_latent=8, tau=10,
+                sequence_length=30, batch_size=8, batches_per_epoch=2, n_epochs=3,
+                random_state=0)
 
 
 @pytest.fixture

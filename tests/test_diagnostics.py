@@ -10,7 +10,8 @@ from skchaos.diagnostics import gradient_norms
 @pytest.fixture(scope="module")
 def fitted():
     X = make_lorenz63(6000, random_state=0)
-    est = ChaoticRNNRegressor(n_latent=10, tau=20, sequence_length=60, n_epochs=30,
+    est = ChaoticRNNRegressor(model="plrnn", forcing="pinv", gtf_alpha=0.0, n_latent=10,
+                              tau=20, sequence_length=60, n_epochs=30,
                               validation_fraction=0.0, random_state=0).fit(X)
     return est, X
 

@@ -171,7 +171,8 @@ def test_too_few_samples_is_a_clear_error():
 
 
 def test_model_mode_and_transform(lorenz_20k):
-    est = ChaoticRNNRegressor(n_latent=10, tau=20, n_epochs=20, random_state=0)
+    est = ChaoticRNNRegressor(model="plrnn", forcing="pinv", gtf_alpha=0.0, n_latent=10,
+                              tau=20, n_epochs=20, random_state=0)
     est.fit(lorenz_20k)
     ls = LyapunovSpectrum(est, n_steps=2000, dt=0.01).fit(lorenz_20k)
     assert ls.estimator_ is est and ls.exponents_.shape == (10,)

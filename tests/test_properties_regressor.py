@@ -40,7 +40,10 @@ def series(draw, max_rows=300):
 
 
 PARAMETERS = st.fixed_dictionaries({
+    "model": st.sampled_from(["plrnn", "alrnn", "clipped_shplrnn"]),
     "n_latent": st.integers(1, 6),
+    "n_piecewise": st.integers(1, 3),
+    "gtf_alpha": st.sampled_from([0.0, 0.5, "auto"]),
     "tau": st.sampled_from([1, 3, 10, None]),
     "sequence_length": st.sampled_from(["auto", 1, 5, 20]),
     "forcing": st.sampled_from(["pinv", "identity"]),
@@ -71,8 +74,8 @@ def test_fit_predict_score_give_results_or_clear_errors(X, params, X_test):
             assert not hasattr(est, "latent_state_")  # a failed fit leaves nothing behind
             return
         event("fitted")
-        assert all(np.isfinite(getattr(est, name)).all()
-                   for name in ("A_", "W_", "h_", "B_", "latent_state_"))
+        assert np.isfinite(est.dynamics_.parameters).all()
+        assert np.isfinite(est.latent_state_).all()
         _check_run(est.predict(7), 7, X.shape[1], caught)
         for call in (est.predict, est.score):
             try:

@@ -18,7 +18,7 @@ from skchaos.exceptions import TrainingDivergedError
 
 @pytest.mark.parametrize("forcing", ["pinv", "identity"])
 def test_fit_predict_shapes_and_attributes(forcing, lorenz_train, small_params):
-    est = ChaoticRNNRegressor(forcing=forcing, **small_params).fit(lorenz_train)
+    est = ChaoticRNNRegressor(**{**small_params, "forcing": forcing}).fit(lorenz_train)
     M, N = small_params["n_latent"], 3
     assert est.predict(50).shape == (50, N)
     assert est.predict(lorenz_train[:7]).shape == (7, N)

@@ -14,6 +14,9 @@ SMALL_RNN = dict(n_latent=12, tau=2, sequence_length=4, batches_per_epoch=2, n_e
                  random_state=0)
 CHECKED = [
     ChaoticRNNRegressor(**SMALL_RNN),
+    # The paper's model and forcing, and the almost-linear RNN with both kinds of forcing.
+    ChaoticRNNRegressor(model="plrnn", forcing="pinv", gtf_alpha=0.0, **SMALL_RNN),
+    ChaoticRNNRegressor(model="alrnn", n_piecewise=3, gtf_alpha=0.5, **SMALL_RNN),
     LyapunovSpectrum(),
     LyapunovSpectrum(ChaoticRNNRegressor(**SMALL_RNN), n_steps=200, n_transient=10),
     DelayEmbedding(),
