@@ -29,7 +29,8 @@ measure):
     from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
     from skchaos import ChaoticRNNRegressor
 
-    search = GridSearchCV(ChaoticRNNRegressor(), {"tau": [1, 5, 10, 25, 50, 100, None]},
+    paper = ChaoticRNNRegressor(model="plrnn", n_latent=80, forcing="pinv", gtf_alpha=0.0)
+    search = GridSearchCV(paper, {"tau": [1, 5, 10, 25, 50, 100, None]},
                           cv=TimeSeriesSplit(3), n_jobs=-1).fit(X)
     search.best_params_
 
