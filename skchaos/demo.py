@@ -21,7 +21,8 @@ from .metrics import power_spectrum_distance, state_space_divergence
 
 DT = 0.01
 # The paper's configuration (NeurIPS 2022), with tau from the data's spectrum.
-PAPER = {"model": "plrnn", "n_latent": 80, "forcing": "pinv", "gtf_alpha": 0.0}
+PAPER = {"model": "plrnn", "n_latent": 80, "forcing": "pinv", "gtf_alpha": 0.0,
+         "n_epochs": 1000, "learning_rate": 2e-3}
 
 
 def run_demo(n_train=30_000, n_test=100_000, n_epochs=None, random_state=0,
