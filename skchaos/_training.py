@@ -6,6 +6,7 @@ time loops. Nothing here knows which model family it trains.
 """
 
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -218,6 +219,13 @@ def _train(model, X, valid_starts, config, rng, validate, bar):
                   f"loss {result.loss_curve[-1]:.5g}{message}  {elapsed:.1f} s", flush=True)
     if best_theta is not None:
         theta[:] = best_theta
+    elif validate is not None:
+        warnings.warn(
+            "No checkpoint's validation free run stayed finite and within the data's range "
+            "(3 times its half-range about its centre): the last parameters are kept, and "
+            "the model's free runs may leave the data's range. Try more epochs, a smaller "
+            "learning_rate, or model='clipped_shplrnn' (bounded by construction).",
+            RuntimeWarning, stacklevel=4)
     return result
 
 

@@ -617,7 +617,9 @@ class ChaoticRNNRegressor(BaseEstimator):
         # that checkpoints differ by the model alone.
         rule = FreeRunDivergence(series[::stride], n_generated,
                                  observation_noise=self.observation_noise, n_starts=1)
-        return train_series, starts, _Validation(rule, plan)
+        low, high = series.min(axis=0), series.max(axis=0)
+        return train_series, starts, _Validation(rule, plan, (low + high) / 2,
+                                                 (high - low) / 2)
 
     def _training_config(self, seq_len, tau):
         return TrainingConfig(
@@ -865,11 +867,27 @@ class ChaoticRNNRegressor(BaseEstimator):
         return -rule(self._simulator(), plan)
 
 
-class _Validation:
-    """Minus the validation divergence of a latent model (module-level: joblib pickles it)."""
+# A validation run that leaves the data's range by more than this many half-ranges (about
+# its centre) is not a valid checkpoint, however its histogram scores: it is on its way to
+# infinity, or on an attractor the data never visited.
+VALID_RANGE = 3.0
 
-    def __init__(self, rule, plan):
+
+class _Validation:
+    """Minus the validation divergence of a latent model (module-level: joblib pickles it).
+
+    A checkpoint whose run is not finite or leaves ``VALID_RANGE`` times the data's range
+    scores minus infinity, so it is never kept.
+    """
+
+    def __init__(self, rule, plan, centre, half_range):
         self.rule, self.plan = rule, plan
+        self.centre, self.limit = centre, VALID_RANGE * np.maximum(half_range, 1e-12)
 
     def __call__(self, model):
-        return -self.rule(model.simulate, self.plan)
+        runs = self.rule.free_runs(model.simulate, self.plan)
+        with np.errstate(invalid="ignore", over="ignore"):
+            inside = np.abs(runs - self.centre) <= self.limit
+        if not inside.all():
+            return -np.inf
+        return -self.rule.reference.divergence(runs)

@@ -177,6 +177,7 @@ def test_free_run_length_is_checked_before_any_work(lorenz_train, small_params):
     assert est.predict(np.int64(3)).shape == (3, 3)
 
 
+@pytest.mark.filterwarnings("ignore:No checkpoint's validation free run")  # 3 epochs
 def test_lists_of_trials_must_be_two_dimensional(lorenz_train, small_params):
     est = ChaoticRNNRegressor(**small_params)
     x = lorenz_train[:, 0]

@@ -135,5 +135,25 @@ def test_model_parameters_are_checked(lorenz_train):
                                                  ("clipped_shplrnn", 3)])
 def test_auto_latent_size_depends_on_the_model(model, expected, lorenz_train):
     est = ChaoticRNNRegressor(model=model, n_latent="auto", n_hidden=8, n_epochs=1,
-                              batches_per_epoch=1, random_state=0).fit(lorenz_train)
+                              batches_per_epoch=1, validation_fraction=0.0,
+                              random_state=0).fit(lorenz_train)
     assert est.dynamics_.n_latent == expected
+
+
+def test_a_checkpoint_whose_run_leaves_the_data_range_is_never_kept(lorenz_train):
+    from skchaos.metrics import FreeRunDivergence
+    from skchaos.regressor import _Validation
+
+    X = (lorenz_train - lorenz_train.mean(0)) / lorenz_train.std(0)
+    plan = [(X[-400:], 50, 2000)]
+    rule = FreeRunDivergence(X, 2000, n_starts=1)
+    low, high = X.min(axis=0), X.max(axis=0)
+    validate = _Validation(rule, plan, (low + high) / 2, (high - low) / 2)
+    contracting = PLRNN(6, 3, "pinv").initialise(np.random.RandomState(0))
+    contracting.a[:] = 0.5
+    contracting.W[:] = 0.0
+    assert np.isfinite(validate(contracting))
+    exploding = contracting.copy()
+    exploding.a[:] = 0.999
+    exploding.h[:] = 1.0  # drifts by ~h / (1 - a) = 1000 standard deviations
+    assert validate(exploding) == -np.inf
