@@ -5,7 +5,7 @@ import warnings
 
 from skchaos import ChaoticRNNRegressor
 
-from ._models import compile_once, lorenz
+from ._models import PLRNN, compile_once, lorenz
 
 N_EPOCHS = 4  # each of 10 minibatches of 32 windows: divide the fit time by 4 for an epoch
 
@@ -13,7 +13,8 @@ N_EPOCHS = 4  # each of 10 minibatches of 32 windows: divide the fit time by 4 f
 def _estimator(n_latent, sequence_length, n_epochs):
     # validation_fraction=0: validation free-runs thousands of steps 50 times per fit,
     # which is a cost of its own (see simulation.py), not of training.
-    return ChaoticRNNRegressor(n_latent=n_latent, tau=30, sequence_length=sequence_length,
+    return ChaoticRNNRegressor(**PLRNN, n_latent=n_latent, tau=30,
+                               sequence_length=sequence_length,
                                n_epochs=n_epochs, validation_fraction=0.0, random_state=0)
 
 
