@@ -4,7 +4,7 @@ the almost-linear RNN, whose first units are linear."""
 import numpy as np
 
 from .._kernels import plrnn as _k
-from ._base import LatentModel
+from ._compiled import CompiledModel
 
 __all__ = ["ALRNN", "PLRNN"]
 
@@ -15,7 +15,7 @@ FORCING_SCHEMES = {"identity": _k.IDENTITY_FORCING, "pinv": _k.PINV_FORCING}
 A_BOUND = 0.999
 
 
-class PLRNN(LatentModel):
+class PLRNN(CompiledModel):
     """Piecewise-linear RNN with diagonal ``A``, off-diagonal ``W`` and bias ``h``.
 
     Observations are ``x = B z``. Under ``forcing="pinv"`` (the paper's scheme) ``B`` is
@@ -50,6 +50,8 @@ class PLRNN(LatentModel):
     >>> model.jacobian(np.array([1.0, -1.0, 1.0])).diagonal()
     array([0.5, 0.5, 0.5])
     """
+
+    _kernels = _k
 
     def __init__(self, n_latent, n_features, forcing="pinv"):
         if forcing not in FORCING_SCHEMES:
@@ -171,57 +173,6 @@ class PLRNN(LatentModel):
     def weights(self):
         """The parameters as the kernels take them."""
         return _k.Weights(self.a, self.W, self.h, self.B, self.C, self.n_linear)
-
-    def forcing_map(self):
-        """The forcing scheme and pinv(B), computed now (treated as data by the kernels)."""
-        if self.mode == _k.PINV_FORCING:
-            return _k.ForcingMap(self.mode, np.ascontiguousarray(np.linalg.pinv(self.B)))
-        return _k.ForcingMap(self.mode, np.zeros((self.n_latent, self.n_features)))
-
-    # ------------------------------------------------------------------- dynamics
-    def step(self, z):
-        out = np.empty(self.n_latent)
-        _k.step(self.weights(), np.ascontiguousarray(z, dtype=np.float64), out)
-        return out
-
-    def jacobian(self, z):
-        out = np.empty((self.n_latent, self.n_latent))
-        _k.jacobian(self.weights(), np.ascontiguousarray(z, dtype=np.float64), out)
-        return out
-
-    def force(self, x, z=None):
-        x = np.ascontiguousarray(x, dtype=np.float64)
-        if z is None:
-            z = np.empty(self.n_latent)
-            _k.initial_state(self.forcing_map(), self.C, x, z)
-        else:
-            z = np.array(z, dtype=np.float64)
-            _k.force(self.forcing_map(), x, z)
-        return z
-
-    # Inputs are converted to C-contiguous float64 (a no-op for the estimators' arrays), so
-    # that each kernel compiles once.
-    def forced_state(self, X, z_init=None):
-        X = np.ascontiguousarray(X, dtype=np.float64)
-        z_init = (self.force(X[0]) if z_init is None
-                  else np.ascontiguousarray(z_init, dtype=np.float64))
-        return _k.forced_pass(self.weights(), self.forcing_map(), X, z_init)
-
-    def free_run(self, z0, n_steps):
-        out = np.empty((n_steps, self.n_features))
-        z_end = _k.free_run(self.weights(), self.forcing_map(),
-                            np.ascontiguousarray(z0, dtype=np.float64), out)
-        return out, z_end
-
-    def one_step(self, X):
-        X = np.ascontiguousarray(X, dtype=np.float64)
-        out = np.empty_like(X)
-        _k.one_step_map(self.weights(), self.forcing_map(), X, out)
-        return out
-
-    def tangent_spectrum(self, z0, schedule, frame, running):
-        return _k.tangent_spectrum(self.weights(), np.ascontiguousarray(z0, dtype=np.float64),
-                                   schedule, frame, running)
 
 
 class PLRNNGradient:

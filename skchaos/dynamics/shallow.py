@@ -4,13 +4,13 @@ with a one-hidden-layer piecewise-linear network ``phi``, standard or clipped.""
 import numpy as np
 
 from .._kernels import shallow as _k
-from ._base import LatentModel
+from ._compiled import CompiledModel
 from .plrnn import A_BOUND, FORCING_SCHEMES
 
 __all__ = ["ShallowPLRNN"]
 
 
-class ShallowPLRNN(LatentModel):
+class ShallowPLRNN(CompiledModel):
     """Shallow PLRNN: a diagonal linear part plus a one-hidden-layer ReLU network.
 
     ``z_t = a * z_{t-1} + W1 phi(z_{t-1}) + h1`` with L hidden units and
@@ -70,6 +70,8 @@ class ShallowPLRNN(LatentModel):
     array([[0.5, 0. ],
            [0. , 0.5]])
     """
+
+    _kernels = _k
 
     def __init__(self, n_latent, n_features, n_hidden, clipped=True, forcing="identity"):
         if forcing not in FORCING_SCHEMES:
@@ -204,57 +206,6 @@ class ShallowPLRNN(LatentModel):
         """The parameters as the kernels take them."""
         return _k.ShallowWeights(self.a, self.W1, self.W2, self.h1, self.h2, self.B, self.C,
                                  int(self.clipped))
-
-    def forcing_map(self):
-        """The forcing scheme and pinv(B), computed now (treated as data by the kernels)."""
-        if self.mode == _k.PINV_FORCING:
-            return _k.ForcingMap(self.mode, np.ascontiguousarray(np.linalg.pinv(self.B)))
-        return _k.ForcingMap(self.mode, np.zeros((self.n_latent, self.n_features)))
-
-    # ------------------------------------------------------------------- dynamics
-    def step(self, z):
-        out = np.empty(self.n_latent)
-        _k.step(self.weights(), np.ascontiguousarray(z, dtype=np.float64), out)
-        return out
-
-    def jacobian(self, z):
-        out = np.empty((self.n_latent, self.n_latent))
-        _k.jacobian(self.weights(), np.ascontiguousarray(z, dtype=np.float64), out)
-        return out
-
-    def force(self, x, z=None):
-        x = np.ascontiguousarray(x, dtype=np.float64)
-        if z is None:
-            z = np.empty(self.n_latent)
-            _k.initial_state(self.forcing_map(), self.C, x, z)
-        else:
-            z = np.array(z, dtype=np.float64)
-            _k.force(self.forcing_map(), x, z)
-        return z
-
-    # Inputs are converted to C-contiguous float64 (a no-op for the estimators' arrays), so
-    # that each kernel compiles once.
-    def forced_state(self, X, z_init=None):
-        X = np.ascontiguousarray(X, dtype=np.float64)
-        z_init = (self.force(X[0]) if z_init is None
-                  else np.ascontiguousarray(z_init, dtype=np.float64))
-        return _k.forced_pass(self.weights(), self.forcing_map(), X, z_init)
-
-    def free_run(self, z0, n_steps):
-        out = np.empty((n_steps, self.n_features))
-        z_end = _k.free_run(self.weights(), self.forcing_map(),
-                            np.ascontiguousarray(z0, dtype=np.float64), out)
-        return out, z_end
-
-    def one_step(self, X):
-        X = np.ascontiguousarray(X, dtype=np.float64)
-        out = np.empty_like(X)
-        _k.one_step_map(self.weights(), self.forcing_map(), X, out)
-        return out
-
-    def tangent_spectrum(self, z0, schedule, frame, running):
-        return _k.tangent_spectrum(self.weights(), np.ascontiguousarray(z0, dtype=np.float64),
-                                   schedule, frame, running)
 
 
 class ShallowPLRNNGradient:
