@@ -67,3 +67,43 @@ class CompiledModel(LatentModel):
         return self._kernels.tangent_spectrum(
             self.weights(), np.ascontiguousarray(z0, dtype=np.float64), schedule, frame,
             running)
+
+
+class WindowGradient:
+    """Loss and flat gradient of minibatches of windows, with workspaces allocated once.
+
+    ``alpha`` (generalised teacher forcing between the sparse forcing steps) may be changed
+    between calls; :meth:`forced_states` gives the states the last call ran through.
+    Subclasses build the kernel module's workspace (:meth:`_workspace`) and the gradient's
+    weights tuple as views into :attr:`grad` (:meth:`_gradient_weights`).
+    """
+
+    def __init__(self, model, X, seq_len, tau, batch_size, forcing_strength=1.0, alpha=0.0):
+        self.model = model
+        # The kernels' encoding of "never force" is tau = 0.
+        self.tau = 0 if tau is None else int(tau)
+        self.X, self.seq_len, self.forcing_strength = X, int(seq_len), float(forcing_strength)
+        self.alpha = float(alpha)
+        self.workspace = self._workspace(self.seq_len, batch_size)
+        self.grad = np.zeros(model.parameters.size)
+        self.grad_weights = self._gradient_weights(self.grad)
+        self.noise_shape = (self.seq_len, batch_size, model.n_features)
+        self.zero_noise = np.zeros(self.noise_shape)
+
+    def _workspace(self, seq_len, batch_size):
+        raise NotImplementedError
+
+    def _gradient_weights(self, grad):
+        raise NotImplementedError
+
+    def __call__(self, starts, noise=None):
+        k = self.model._kernels
+        batch = k.WindowBatch(self.X, starts, self.seq_len, self.tau, self.forcing_strength,
+                              self.alpha, self.zero_noise if noise is None else noise)
+        loss = k.forward_backward(self.model.weights(), self.model.forcing_map(), batch,
+                                  self.workspace, self.grad_weights)
+        return loss, self.grad
+
+    def forced_states(self):
+        """States (before forcing) of the last call's windows, shape (seq_len, batch, M)."""
+        return self.workspace.Z[1:]

@@ -4,7 +4,7 @@ the almost-linear RNN, whose first units are linear."""
 import numpy as np
 
 from .._kernels import plrnn as _k
-from ._compiled import CompiledModel
+from ._compiled import CompiledModel, WindowGradient
 
 __all__ = ["ALRNN", "PLRNN"]
 
@@ -175,43 +175,22 @@ class PLRNN(CompiledModel):
         return _k.Weights(self.a, self.W, self.h, self.B, self.C, self.n_linear)
 
 
-class PLRNNGradient:
-    """Loss and flat gradient of minibatches of windows, with workspaces allocated once.
+class PLRNNGradient(WindowGradient):
+    """Minibatch loss and gradient of a PLRNN or an ALRNN (see ``WindowGradient``)."""
 
-    ``alpha`` (generalised teacher forcing between the sparse forcing steps) may be changed
-    between calls; :meth:`forced_states` gives the states the last call ran through.
-    """
+    def _workspace(self, seq_len, batch_size):
+        M, N = self.model.n_latent, self.model.n_features
+        return _k.Workspace(np.empty((seq_len + 1, batch_size, M)),
+                            np.empty((seq_len, batch_size, M)),
+                            np.empty((seq_len, batch_size, N)),
+                            np.empty((seq_len, batch_size, N)),
+                            np.empty((seq_len, batch_size, M)))
 
-    def __init__(self, model, X, seq_len, tau, batch_size, forcing_strength=1.0, alpha=0.0):
-        M, N = model.n_latent, model.n_features
-        self.model = model
-        # The kernels' encoding of "never force" is tau = 0.
-        self.tau = 0 if tau is None else int(tau)
-        self.X, self.seq_len, self.forcing_strength = X, int(seq_len), float(forcing_strength)
-        self.alpha = float(alpha)
-        self.workspace = _k.Workspace(np.empty((seq_len + 1, batch_size, M)),
-                                      np.empty((seq_len, batch_size, M)),
-                                      np.empty((seq_len, batch_size, N)),
-                                      np.empty((seq_len, batch_size, N)),
-                                      np.empty((seq_len, batch_size, M)))
-        self.grad = np.zeros(model.parameters.size)
-        ga, gW, gh, gB, gC = model._views(self.grad)
-        self.grad_weights = _k.Weights(ga, gW, gh, np.zeros((N, M)) if gB is None else gB,
-                                       np.zeros((M, N)) if gC is None else gC,
-                                       model.n_linear)
-        self.noise_shape = (seq_len, batch_size, N)
-        self.zero_noise = np.zeros(self.noise_shape)
-
-    def __call__(self, starts, noise=None):
-        batch = _k.WindowBatch(self.X, starts, self.seq_len, self.tau, self.forcing_strength,
-                               self.alpha, self.zero_noise if noise is None else noise)
-        loss = _k.forward_backward(self.model.weights(), self.model.forcing_map(), batch,
-                                   self.workspace, self.grad_weights)
-        return loss, self.grad
-
-    def forced_states(self):
-        """States (before forcing) of the last call's windows, shape (seq_len, batch, M)."""
-        return self.workspace.Z[1:]
+    def _gradient_weights(self, grad):
+        M, N = self.model.n_latent, self.model.n_features
+        ga, gW, gh, gB, gC = self.model._views(grad)
+        return _k.Weights(ga, gW, gh, np.zeros((N, M)) if gB is None else gB,
+                          np.zeros((M, N)) if gC is None else gC, self.model.n_linear)
 
 
 class ALRNN(PLRNN):

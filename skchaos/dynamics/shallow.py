@@ -4,7 +4,7 @@ with a one-hidden-layer piecewise-linear network ``phi``, standard or clipped.""
 import numpy as np
 
 from .._kernels import shallow as _k
-from ._compiled import CompiledModel
+from ._compiled import CompiledModel, WindowGradient
 from .plrnn import A_BOUND, FORCING_SCHEMES
 
 __all__ = ["ShallowPLRNN"]
@@ -208,42 +208,22 @@ class ShallowPLRNN(CompiledModel):
                                  int(self.clipped))
 
 
-class ShallowPLRNNGradient:
-    """Loss and flat gradient of minibatches of windows, with workspaces allocated once.
+class ShallowPLRNNGradient(WindowGradient):
+    """Minibatch loss and gradient of a shallow PLRNN (see ``WindowGradient``)."""
 
-    ``alpha`` (generalised teacher forcing between the sparse forcing steps) may be changed
-    between calls; :meth:`forced_states` gives the states the last call ran through.
-    """
+    def _workspace(self, seq_len, batch_size):
+        M, N, L = self.model.n_latent, self.model.n_features, self.model.n_hidden
+        return _k.ShallowWorkspace(np.empty((seq_len + 1, batch_size, M)),
+                                   np.empty((seq_len, batch_size, M)),
+                                   np.empty((seq_len, batch_size, N)),
+                                   np.empty((seq_len, batch_size, N)),
+                                   np.empty((seq_len, batch_size, M)),
+                                   np.empty((seq_len, batch_size, L)),
+                                   np.empty((seq_len, batch_size, L)))
 
-    def __init__(self, model, X, seq_len, tau, batch_size, forcing_strength=1.0, alpha=0.0):
-        M, N, L = model.n_latent, model.n_features, model.n_hidden
-        self.model = model
-        # The kernels' encoding of "never force" is tau = 0.
-        self.tau = 0 if tau is None else int(tau)
-        self.X, self.seq_len, self.forcing_strength = X, int(seq_len), float(forcing_strength)
-        self.alpha = float(alpha)
-        self.workspace = _k.ShallowWorkspace(np.empty((seq_len + 1, batch_size, M)),
-                                             np.empty((seq_len, batch_size, M)),
-                                             np.empty((seq_len, batch_size, N)),
-                                             np.empty((seq_len, batch_size, N)),
-                                             np.empty((seq_len, batch_size, M)),
-                                             np.empty((seq_len, batch_size, L)),
-                                             np.empty((seq_len, batch_size, L)))
-        self.grad = np.zeros(model.parameters.size)
-        ga, gW1, gW2, gh1, gh2, gB, gC = model._views(self.grad)
-        self.grad_weights = _k.ShallowWeights(
+    def _gradient_weights(self, grad):
+        M, N = self.model.n_latent, self.model.n_features
+        ga, gW1, gW2, gh1, gh2, gB, gC = self.model._views(grad)
+        return _k.ShallowWeights(
             ga, gW1, gW2, gh1, gh2, np.zeros((N, M)) if gB is None else gB,
-            np.zeros((M, N)) if gC is None else gC, int(model.clipped))
-        self.noise_shape = (seq_len, batch_size, N)
-        self.zero_noise = np.zeros(self.noise_shape)
-
-    def __call__(self, starts, noise=None):
-        batch = _k.WindowBatch(self.X, starts, self.seq_len, self.tau, self.forcing_strength,
-                               self.alpha, self.zero_noise if noise is None else noise)
-        loss = _k.forward_backward(self.model.weights(), self.model.forcing_map(), batch,
-                                   self.workspace, self.grad_weights)
-        return loss, self.grad
-
-    def forced_states(self):
-        """States (before forcing) of the last call's windows, shape (seq_len, batch, M)."""
-        return self.workspace.Z[1:]
+            np.zeros((M, N)) if gC is None else gC, int(self.model.clipped))
