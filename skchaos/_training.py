@@ -172,7 +172,7 @@ def _train(model, X, valid_starts, config, rng, validate, bar):
         starts = valid_starts[picks]
         epoch_loss = 0.0
         if adaptive and epoch % ALPHA_INTERVAL == 0:
-            if epoch == 0:  # no states yet: one unforced pass over the first minibatch
+            if epoch == 0:  # no states yet: one pass (alpha = 0) over the first minibatch
                 gradient(starts[0], None)
             gradient.alpha = adaptive_alpha(model, gradient.forced_states(), rng)
         result.alpha_curve.append(gradient.alpha)
