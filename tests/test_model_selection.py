@@ -86,7 +86,9 @@ def test_a_list_of_trials_is_split_by_trial(series):
 TAU_GRID = [1, 5, 10, 25, 50, 100, None]
 # Small but real: windows of 150 steps, so that tau=None (plain BPTT over 150 steps)
 # differs from tau=100; 300 epochs train every tau of the grid far enough to rank it.
-SEARCH = dict(n_latent=20, sequence_length=150, batch_size=16, n_epochs=300,
+# The paper's model and sparse forcing, whose tau the search chooses.
+SEARCH = dict(model="plrnn", forcing="pinv", gtf_alpha=0.0, n_latent=20, sequence_length=150,
+              batch_size=16, n_epochs=300,
               learning_rate=3e-3, random_state=0)
 
 
