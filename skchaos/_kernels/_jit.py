@@ -13,11 +13,14 @@ from numba import njit
 __all__ = ["kernel"]
 
 
-def kernel(function):
-    """``njit(cache=True)(function)``, or ``njit(function)`` where no cache can be written."""
+def kernel(function=None, **options):
+    """``njit(cache=True, **options)(function)``, or without the cache where none can be
+    written. Used bare (``@kernel``) or with numba options (``@kernel(parallel=True)``)."""
+    if function is None:
+        return lambda f: kernel(f, **options)
     try:
-        return njit(cache=True)(function)
+        return njit(cache=True, **options)(function)
     except RuntimeError as exc:
         if "no locator available" not in str(exc):
             raise
-        return njit(function)
+        return njit(**options)(function)

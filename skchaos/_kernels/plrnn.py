@@ -11,13 +11,16 @@ Arguments travel in named tuples, so that two arrays of the same shape (``a`` an
 say, or the state before and after forcing) cannot be swapped silently: ``Weights`` (the
 parameters, and their gradient), ``ForcingMap`` (how observations set the state),
 ``WindowBatch`` (a minibatch of training windows) and ``Workspace`` (buffers allocated
-once per fit). Every array is C-contiguous float64 (``starts`` int64) and every scalar a
-Python int or float, so each kernel compiles once. Nothing here imports scikit-learn.
+once per fit). Every array is C-contiguous float64 (``starts`` int64; the training kernel
+also runs in float32) and every scalar a Python int or float, so each kernel compiles once
+per dtype. ``forward_backward_chunks`` runs the training kernel on several minibatch chunks
+at once, one per thread. Nothing here imports scikit-learn.
 """
 
 from collections import namedtuple
 
 import numpy as np
+from numba import prange
 
 from ._jit import kernel
 from .forcing import (
@@ -164,6 +167,8 @@ def forward_backward(weights, forcing, batch, work, grad):
 
     Notes
     -----
+    Every array (the weights, the batch's series and noise, the workspace and the
+    gradient) has one floating dtype, float64 or float32; the loss is summed in float64.
     The time loops hold only the recurrence (one matrix product per step each way);
     everything that is a plain product over all steps and windows at once (readout,
     residuals, the gradients of W and B) runs as one large product outside them.
@@ -179,11 +184,12 @@ def forward_backward(weights, forcing, batch, work, grad):
     n_forced = n_forced_units(mode, n_latent, n_features)
     two_scale = 2.0 / (n_batch * seq_len * n_features)
     WT = np.ascontiguousarray(W.T)
-    phi = np.empty((n_batch, n_latent))
-    tmp = np.empty((n_batch, n_latent))
-    g = np.zeros((n_batch, n_latent))
-    x_teacher = np.empty(n_features)
-    teacher_state = np.empty(n_latent)
+    dtype = Z.dtype
+    phi = np.empty((n_batch, n_latent), dtype)
+    tmp = np.empty((n_batch, n_latent), dtype)
+    g = np.zeros((n_batch, n_latent), dtype)
+    x_teacher = np.empty(n_features, dtype)
+    teacher_state = np.empty(n_latent, dtype)
 
     for b in range(n_batch):
         for i in range(n_features):
@@ -328,3 +334,26 @@ def tangent_spectrum(weights, z0, schedule, F, running):
             qr_step(F, log_r, log_sums, (step_index + 1) // qr_interval, n_qr, running,
                     step_index + 1, 1.0)
     return log_sums / (n_qr * qr_interval), z
+
+
+@kernel(parallel=True)
+def forward_backward_chunks(weights, forcing, batch, work, grad, losses):
+    """``forward_backward`` on each chunk of a minibatch, the chunks spread over threads.
+
+    ``batch.starts`` (n_chunks, chunk) and ``batch.noise`` (n_chunks, seq_len, chunk, N)
+    hold the chunks' windows; every array of ``work`` and ``grad`` has a leading chunk
+    axis, so that the threads share nothing they write. ``losses[c]`` receives chunk c's
+    loss; the caller averages the chunks' losses and gradients. (numba's parallel loops
+    take arrays, not tuples of them: the tuples are unpacked here and packed per chunk.)
+    """
+    a, W, h, B, C, n_linear = weights
+    mode, P = forcing
+    X, starts, seq_len, tau, strength, alpha, noise = batch
+    Z, Z_forced, targets, R, Delta = work
+    ga, gW, gh, gB, gC, _ = grad
+    for c in prange(starts.shape[0]):
+        losses[c] = forward_backward(
+            Weights(a, W, h, B, C, n_linear), ForcingMap(mode, P),
+            WindowBatch(X, starts[c], seq_len, tau, strength, alpha, noise[c]),
+            Workspace(Z[c], Z_forced[c], targets[c], R[c], Delta[c]),
+            Weights(ga[c], gW[c], gh[c], gB[c], gC[c], n_linear))

@@ -11,14 +11,16 @@ the structure follows ``_kernels.plrnn``.
 
 Arguments travel in named tuples: ``ShallowWeights`` (the parameters, and their gradient),
 ``ForcingMap``, ``WindowBatch`` and ``ShallowWorkspace`` (buffers allocated once per fit).
-Every array is C-contiguous float64 (``starts`` int64) and every scalar a Python int or
-float, so each kernel compiles once. The hidden pre-activation is written ``u = W2 z``
-(without h2): the clipped nonlinearity needs it on its own.
+Every array is C-contiguous float64 (``starts`` int64; the training kernel also runs in
+float32) and every scalar a Python int or float, so each kernel compiles once per dtype.
+The hidden pre-activation is written ``u = W2 z`` (without h2): the clipped nonlinearity
+needs it on its own.
 """
 
 from collections import namedtuple
 
 import numpy as np
+from numba import prange
 
 from ._jit import kernel
 from .forcing import (
@@ -49,14 +51,11 @@ The gradient of the loss has the same layout (its ``clipped`` a copy). Under ide
 forcing ``B`` is the fixed selection matrix [I 0] (its gradient a dummy); under pinv
 forcing ``C`` is unused."""
 
-ShallowWorkspace = namedtuple("ShallowWorkspace",
-                              ["Z", "Z_forced", "targets", "R", "Delta", "U", "G"])
+ShallowWorkspace = namedtuple("ShallowWorkspace", ["Z", "Z_forced", "R", "Delta"])
 ShallowWorkspace.__doc__ = """Buffers of ``forward_backward``, overwritten on each call: the
 states before forcing (seq_len + 1, n_batch, M; row 0 unused), the states after forcing,
-which the next step reads (seq_len, n_batch, M), the targets and residuals (seq_len,
-n_batch, N), dL/dz before forcing (seq_len, n_batch, M), the hidden pre-activations
-u = W2 z of each step's input state (seq_len, n_batch, L), and dL/du (seq_len, n_batch,
-L)."""
+which the next step reads (seq_len, n_batch, M), the residuals (seq_len, n_batch, N) and
+dL/dz before forcing (seq_len, n_batch, M)."""
 
 
 @kernel
@@ -178,34 +177,85 @@ def jacobian(weights, z, out):
         out[i, i] += a[i]
 
 
-@kernel
-def _readout(mode, B, Z_steps, T_rows, R_rows, D_rows, grad_B, two_scale):
-    """Residuals of every state before forcing, the readout's gradient, and dL/dz from
-    the loss at each state (into ``D_rows``). Returns the sum of squared residuals."""
-    n_rows, n_features = R_rows.shape
-    if mode == PINV_FORCING:
-        np.dot(Z_steps, B.T, R_rows)
-    else:
-        for r in range(n_rows):
-            for i in range(n_features):
-                R_rows[r, i] = Z_steps[r, i]
-    total = 0.0
-    for r in range(n_rows):
-        for i in range(n_features):
-            R_rows[r, i] -= T_rows[r, i]
-            total += R_rows[r, i] * R_rows[r, i]
-    if mode == PINV_FORCING:
-        np.dot(R_rows.T, Z_steps, grad_B)
-        grad_B[:, :] *= two_scale
-        np.dot(R_rows, B, D_rows)
-        D_rows *= two_scale
-    else:
-        grad_B[:, :] = 0.0
-        D_rows[:, :] = 0.0
-        for r in range(n_rows):
-            for i in range(n_features):
-                D_rows[r, i] = two_scale * R_rows[r, i]
-    return total
+# The training kernel is written for a small latent space and a wide hidden layer (the
+# default: M = N, L = 100): every product runs over the hidden units, innermost and
+# contiguous. Sums are reassociated (and multiply-adds fused) so that the reductions over
+# the hidden units vectorise; NaN and infinity keep their meaning, which the divergence
+# checks rely on (docs/decisions.md: "Training kernels: speed").
+_FAST_SUMS = {"reassoc", "contract"}
+
+
+@kernel(fastmath=_FAST_SUMS)
+def _forward_window_step(a, W1, W2T, h1, h2, clipped, z_prev, u, phi, z_out):
+    """z_out = a * z_prev + W1 phi(W2 z_prev) + h1 for one window; u and phi are written."""
+    n_latent, n_hidden = W2T.shape
+    zero = u.dtype.type(0.0)
+    u[:] = zero
+    for j in range(n_latent):
+        zj = z_prev[j]
+        for k in range(n_hidden):
+            u[k] += W2T[j, k] * zj
+    for k in range(n_hidden):
+        v = u[k] + h2[k]
+        p = v if v > zero else zero
+        if clipped:
+            p -= u[k] if u[k] > zero else zero
+        phi[k] = p
+    for i in range(n_latent):
+        acc = a[i] * z_prev[i] + h1[i]
+        for k in range(n_hidden):
+            acc += W1[i, k] * phi[k]
+        z_out[i] = acc
+
+
+@kernel(fastmath=_FAST_SUMS)
+def _backward_window_step(weights, W2T, z_prev, delta, u, phi, e, grad, gW2T, g_out,
+                          pass_on):
+    """Backpropagate dL/dz (``delta``, before forcing) through one step of one window.
+
+    Recomputes the step's pre-activations from ``z_prev`` (cheaper than storing them for
+    the whole window), adds the step's share to the gradients (``gW2T`` holds dL/dW2
+    transposed) and, when ``pass_on``, writes dL/dz_prev into ``g_out``.
+    """
+    a, W1, h2, clipped = weights.a, weights.W1, weights.h2, weights.clipped
+    n_latent, n_hidden = W2T.shape
+    zero = u.dtype.type(0.0)
+    u[:] = zero
+    for j in range(n_latent):
+        zj = z_prev[j]
+        for k in range(n_hidden):
+            u[k] += W2T[j, k] * zj
+    e[:] = zero
+    for i in range(n_latent):
+        d = delta[i]
+        grad.a[i] += d * z_prev[i]
+        grad.h1[i] += d
+        for k in range(n_hidden):
+            e[k] += W1[i, k] * d
+    # phi and dL/du = e * phi'(u); h2 sees relu(u + h2) only.
+    for k in range(n_hidden):
+        v = u[k] + h2[k]
+        on = v > zero
+        p = v if on else zero
+        s = e[k] if on else zero
+        grad.h2[k] += s
+        if clipped and u[k] > zero:
+            p -= u[k]
+            s -= e[k]
+        phi[k] = p
+        e[k] = s
+    for i in range(n_latent):
+        d = delta[i]
+        zi = z_prev[i]
+        for k in range(n_hidden):
+            grad.W1[i, k] += d * phi[k]
+            gW2T[i, k] += zi * e[k]
+    if pass_on:
+        for i in range(n_latent):
+            acc = a[i] * delta[i]
+            for k in range(n_hidden):
+                acc += W2T[i, k] * e[k]
+            g_out[i] = acc
 
 
 @kernel
@@ -234,108 +284,90 @@ def forward_backward(weights, forcing, batch, work, grad):
 
     Notes
     -----
-    The time loops hold only the recurrence (two matrix products per step each way:
-    through W2 and W1); the readout, the residuals and the gradients of W1, W2 and B run
-    as one large product each over all steps and windows, outside them.
+    Every array (the weights, the batch's series and noise, the workspace and the
+    gradient) has one floating dtype, float64 or float32; the loss is summed in float64.
+    The hidden layer is never stored over the window: the backward pass recomputes each
+    step's pre-activations from the stored states.
     """
     mode = forcing.mode
     a, W1, W2, h1, h2, B, C, clipped = (weights.a, weights.W1, weights.W2, weights.h1,
                                         weights.h2, weights.B, weights.C, weights.clipped)
     X, starts, seq_len, noise = batch.X, batch.starts, batch.seq_len, batch.noise
-    Z, Z_forced, targets, R, Delta, U, G = (work.Z, work.Z_forced, work.targets, work.R,
-                                            work.Delta, work.U, work.G)
+    Z, Z_forced, R, Delta = work.Z, work.Z_forced, work.R, work.Delta
+    dtype = Z.dtype
     n_batch = starts.shape[0]
     n_latent = a.shape[0]
     n_hidden = h2.shape[0]
     n_features = X.shape[1]
     n_forced = n_forced_units(mode, n_latent, n_features)
     two_scale = 2.0 / (n_batch * seq_len * n_features)
-    W1T = np.ascontiguousarray(W1.T)
     W2T = np.ascontiguousarray(W2.T)
-    hidden = np.empty((n_batch, n_hidden))
-    tmp = np.empty((n_batch, n_latent))
-    g = np.zeros((n_batch, n_latent))
-    x_teacher = np.empty(n_features)
-    teacher_state = np.empty(n_latent)
+    u = np.empty(n_hidden, dtype)
+    phi = np.empty(n_hidden, dtype)
+    e = np.empty(n_hidden, dtype)
+    g = np.zeros((n_batch, n_latent), dtype)
+    gW2T = np.zeros((n_latent, n_hidden), dtype)
+    x_teacher = np.empty(n_features, dtype)
+    teacher_state = np.empty(n_latent, dtype)
 
+    # Forward: Z[t] is the state before forcing, Z_forced[t] the state after it, which the
+    # recurrence continues from (the same where step t is not forced).
     for b in range(n_batch):
         for i in range(n_features):
             x_teacher[i] = X[starts[b], i] + noise[0, b, i]
         initial_state(forcing, C, x_teacher, Z_forced[0, b])
-        for t in range(seq_len):
-            targets[t, b, :] = X[starts[b] + t + 1]
-
-    # Forward: Z[t] is the state before forcing, Z_forced[t] the state after it, which the
-    # recurrence continues from (the same where step t is not forced); U[t - 1] holds the
-    # pre-activations W2 z of step t's input.
     for t in range(1, seq_len + 1):
-        z_prev = Z_forced[t - 1]
-        u = U[t - 1]
-        np.dot(z_prev, W2T, u)
-        for b in range(n_batch):
-            for k in range(n_hidden):
-                hidden[b, k] = _hidden(u[b, k], h2[k], clipped)
-        np.dot(hidden, W1T, tmp)
-        z_t = Z[t]
-        for b in range(n_batch):
-            for i in range(n_latent):
-                z_t[b, i] = a[i] * z_prev[b, i] + tmp[b, i] + h1[i]
-        if t == seq_len:
-            break
-        forced = Z_forced[t]
-        forced[:, :] = z_t
         strength = step_strength(t, batch)
-        if strength > 0.0:
-            for b in range(n_batch):
+        for b in range(n_batch):
+            z_t = Z[t, b]
+            _forward_window_step(a, W1, W2T, h1, h2, clipped, Z_forced[t - 1, b], u, phi,
+                                 z_t)
+            if t == seq_len:
+                continue
+            forced = Z_forced[t, b]
+            forced[:] = z_t
+            if strength > 0.0:
                 for i in range(n_features):
                     x_teacher[i] = X[starts[b] + t, i] + noise[t, b, i]
-                force_partially(forcing, x_teacher, strength, forced[b], teacher_state)
+                force_partially(forcing, x_teacher, strength, forced, teacher_state)
 
-    # Readout, residuals and the loss gradient at every state before forcing.
-    n_rows = seq_len * n_batch
-    D_rows = Delta.reshape((n_rows, n_latent))
-    loss = _readout(mode, B, Z[1:].reshape((n_rows, n_latent)),
-                    targets.reshape((n_rows, n_features)), R.reshape((n_rows, n_features)),
-                    D_rows, grad.B, two_scale)
+    # Residuals, the loss, the readout's gradient and dL/dz from the loss at each state.
+    loss = 0.0
+    grad.B[:, :] = 0.0
+    for t in range(seq_len):
+        for b in range(n_batch):
+            z, r, d = Z[t + 1, b], R[t, b], Delta[t, b]
+            observe(mode, B, z, r)
+            for i in range(n_features):
+                r[i] -= X[starts[b] + t + 1, i]
+                loss += r[i] * r[i]
+            d[:] = 0.0
+            for i in range(n_features):
+                ri = two_scale * r[i]
+                if mode == PINV_FORCING:
+                    for j in range(n_latent):
+                        grad.B[i, j] += ri * z[j]
+                        d[j] += ri * B[i, j]
+                else:
+                    d[i] = ri
 
     # Backward: g is dL/dz after forcing at step t; Delta[t - 1] becomes dL/dz before
-    # forcing, G[t - 1] dL/du. A forced unit passes on (1 - strength) of its gradient;
-    # identity forcing leaves units N.. untouched.
-    grad_a, grad_h1, grad_h2 = grad.a, grad.h1, grad.h2
-    grad_a[:] = 0.0
-    grad_h1[:] = 0.0
-    grad_h2[:] = 0.0
+    # forcing. A forced unit passes on (1 - strength) of its gradient; identity forcing
+    # leaves units N.. untouched.
+    grad.a[:] = 0.0
+    grad.h1[:] = 0.0
+    grad.h2[:] = 0.0
+    grad.W1[:, :] = 0.0
+    pass_on_first = mode == IDENTITY_FORCING and n_latent > n_features
     for t in range(seq_len, 0, -1):
-        delta = Delta[t - 1]
         keep = 1.0 - step_strength(t, batch)
         for b in range(n_batch):
+            delta = Delta[t - 1, b]
             for i in range(n_latent):
-                delta[b, i] += keep * g[b, i] if i < n_forced else g[b, i]
-        z_prev = Z_forced[t - 1]
-        for b in range(n_batch):
-            for i in range(n_latent):
-                grad_a[i] += delta[b, i] * z_prev[b, i]
-                grad_h1[i] += delta[b, i]
-        # dL/dphi = delta W1, then through the nonlinearity: h2 sees relu(u + h2) only.
-        np.dot(delta, W1, hidden)
-        u = U[t - 1]
-        gu = G[t - 1]
-        for b in range(n_batch):
-            for k in range(n_hidden):
-                e = hidden[b, k]
-                v = u[b, k]
-                s = 0.0
-                if v + h2[k] > 0.0:
-                    grad_h2[k] += e
-                    s = 1.0
-                if clipped and v > 0.0:
-                    s -= 1.0
-                gu[b, k] = e * s
-        if t > 1 or (mode == IDENTITY_FORCING and n_latent > n_features):
-            np.dot(gu, W2, tmp)
-            for b in range(n_batch):
-                for i in range(n_latent):
-                    g[b, i] = a[i] * delta[b, i] + tmp[b, i]
+                delta[i] += keep * g[b, i] if i < n_forced else g[b, i]
+            _backward_window_step(weights, W2T, Z_forced[t - 1, b], delta, u, phi, e, grad,
+                                  gW2T, g[b], t > 1 or pass_on_first)
+    grad.W2[:, :] = gW2T.T
 
     # The initial map: g now holds dL/dz at each window's initial state.
     grad.C[:, :] = 0.0
@@ -344,16 +376,7 @@ def forward_backward(weights, forcing, batch, work, grad):
             for i in range(n_features):
                 x_teacher[i] = X[starts[b], i] + noise[0, b, i]
             initial_map_gradient(forcing, x_teacher, g[b], grad.C)
-
-    # dL/dW2 = sum_t G_t^T z_{t-1} (after forcing) and dL/dW1 = sum_t delta_t^T phi_{t-1}:
-    # one product each over all steps. U is no longer needed, so phi is applied in place.
-    np.dot(G.reshape((n_rows, n_hidden)).T, Z_forced.reshape((n_rows, n_latent)), grad.W2)
-    Phi = U.reshape((n_rows, n_hidden))
-    for r in range(n_rows):
-        for k in range(n_hidden):
-            Phi[r, k] = _hidden(Phi[r, k], h2[k], clipped)
-    np.dot(D_rows.T, Phi, grad.W1)
-    return loss * two_scale / 2.0
+    return loss / (n_batch * seq_len * n_features)
 
 
 @kernel
@@ -402,3 +425,26 @@ def tangent_spectrum(weights, z0, schedule, F, running):
             qr_step(F, log_r, log_sums, (step_index + 1) // qr_interval, n_qr, running,
                     step_index + 1, 1.0)
     return log_sums / (n_qr * qr_interval), z
+
+
+@kernel(parallel=True)
+def forward_backward_chunks(weights, forcing, batch, work, grad, losses):
+    """``forward_backward`` on each chunk of a minibatch, the chunks spread over threads.
+
+    ``batch.starts`` (n_chunks, chunk) and ``batch.noise`` (n_chunks, seq_len, chunk, N)
+    hold the chunks' windows; every array of ``work`` and ``grad`` has a leading chunk
+    axis, so that the threads share nothing they write. ``losses[c]`` receives chunk c's
+    loss; the caller averages the chunks' losses and gradients. (numba's parallel loops
+    take arrays, not tuples of them: the tuples are unpacked here and packed per chunk.)
+    """
+    a, W1, W2, h1, h2, B, C, clipped = weights
+    mode, P = forcing
+    X, starts, seq_len, tau, strength, alpha, noise = batch
+    Z, Z_forced, R, Delta = work
+    ga, gW1, gW2, gh1, gh2, gB, gC, _ = grad
+    for c in prange(starts.shape[0]):
+        losses[c] = forward_backward(
+            ShallowWeights(a, W1, W2, h1, h2, B, C, clipped), ForcingMap(mode, P),
+            WindowBatch(X, starts[c], seq_len, tau, strength, alpha, noise[c]),
+            ShallowWorkspace(Z[c], Z_forced[c], R[c], Delta[c]),
+            ShallowWeights(ga[c], gW1[c], gW2[c], gh1[c], gh2[c], gB[c], gC[c], clipped))

@@ -51,7 +51,7 @@ class LatentModel(ABC):
 
     @abstractmethod
     def minibatch_gradient(self, X, seq_len, tau, batch_size, forcing_strength=1.0,
-                           alpha=0.0):
+                           alpha=0.0, n_threads=1, dtype=np.float64):
         """A callable ``(starts, noise) -> (loss, flat gradient)`` over windows of X.
 
         The callable reads the model's current parameters on each call and owns its
@@ -60,7 +60,9 @@ class LatentModel(ABC):
         fraction ``alpha`` (generalised teacher forcing). It has a ``noise_shape``
         attribute (the shape of the teacher-noise array it takes), a settable ``alpha``
         attribute, and ``forced_states()``: the latent states of the last call's windows,
-        shape (seq_len, batch_size, n_latent).
+        shape (seq_len, batch_size, n_latent). The windows of a minibatch may be split over
+        ``n_threads`` threads, and the kernels may run in ``dtype`` (float64 or float32);
+        the gradient is float64 either way.
         """
 
     # ------------------------------------------------------------------- dynamics

@@ -1,6 +1,7 @@
 """What every latent model with compiled kernels shares: forcing and the dynamics methods,
 each a thin call into the model's kernel module."""
 
+import numba
 import numpy as np
 
 from ._base import LatentModel
@@ -69,41 +70,127 @@ class CompiledModel(LatentModel):
             running)
 
 
+def chunk_count(batch_size, n_threads):
+    """How many equal chunks a minibatch splits into: the largest divisor of
+    ``batch_size`` that is at most ``n_threads`` (equal chunks average to the minibatch's
+    loss and gradient exactly)."""
+    return max(c for c in range(1, min(batch_size, n_threads) + 1) if batch_size % c == 0)
+
+
 class WindowGradient:
     """Loss and flat gradient of minibatches of windows, with workspaces allocated once.
 
     ``alpha`` (generalised teacher forcing between the sparse forcing steps) may be changed
     between calls; :meth:`forced_states` gives the states the last call ran through.
-    Subclasses build the kernel module's workspace (:meth:`_workspace`) and the gradient's
-    weights tuple as views into :attr:`grad` (:meth:`_gradient_weights`).
+    Subclasses give the kernel module's workspace arrays (:meth:`_workspace_shapes`) and
+    pack a weights tuple from the model's parameter views (:meth:`_pack`).
+
+    With ``n_threads > 1`` each minibatch splits into equal chunks of windows
+    (:func:`chunk_count`), one per thread, each with its own workspace and gradient
+    buffers (arrays with a leading chunk axis); the chunks' gradients are averaged once
+    per minibatch. With ``dtype=float32`` the series, the noise, the buffers and a copy of
+    the parameters (refreshed on every call) are float32; the returned gradient is float64
+    either way.
     """
 
-    def __init__(self, model, X, seq_len, tau, batch_size, forcing_strength=1.0, alpha=0.0):
+    def __init__(self, model, X, seq_len, tau, batch_size, forcing_strength=1.0, alpha=0.0,
+                 n_threads=1, dtype=np.float64):
         self.model = model
         # The kernels' encoding of "never force" is tau = 0.
         self.tau = 0 if tau is None else int(tau)
-        self.X, self.seq_len, self.forcing_strength = X, int(seq_len), float(forcing_strength)
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float64, np.float32):
+            raise ValueError(f"dtype must be float64 or float32, got {self.dtype}.")
+        self.X = np.ascontiguousarray(X, dtype=self.dtype)
+        self.seq_len, self.forcing_strength = int(seq_len), float(forcing_strength)
         self.alpha = float(alpha)
-        self.workspace = self._workspace(self.seq_len, batch_size)
+        # numba cannot run more threads than it started with (NUMBA_NUM_THREADS).
+        n_threads = min(int(n_threads), numba.config.NUMBA_NUM_THREADS)
+        self.n_chunks = chunk_count(int(batch_size), n_threads)
+        self.chunk_size = int(batch_size) // self.n_chunks
+        n_features = model.n_features
+        self.workspace = self._workspace_type(
+            *(np.empty((self.n_chunks, *shape), self.dtype)
+              for shape in self._workspace_shapes(self.seq_len, self.chunk_size)))
+        self._chunk_workspace = self._workspace_type(*(w[0] for w in self.workspace))
+        # The gradient: one stacked array per parameter block (the untrained readout part
+        # a dummy), averaged over the chunks into the flat float64 vector.
         self.grad = np.zeros(model.parameters.size)
-        self.grad_weights = self._gradient_weights(self.grad)
-        self.noise_shape = (self.seq_len, batch_size, model.n_features)
-        self.zero_noise = np.zeros(self.noise_shape)
+        blocks = model._views(np.arange(model.parameters.size))
+        # The readout part the forcing fixes (B or C, the last two blocks) is not trained.
+        fixed = [None] * (len(blocks) - 2) + [model.B, model.C]
+        self._stacks = [np.zeros((self.n_chunks, *(f if b is None else b).shape), self.dtype)
+                        for b, f in zip(blocks, fixed, strict=True)]
+        self._targets = [None if b is None else self.grad[b.ravel()[0]:b.ravel()[0] + b.size]
+                         for b in blocks]
+        self.grad_weights = self._pack(self._stacks)
+        self._chunk_grad = self._pack([stack[0] for stack in self._stacks])
+        self.losses = np.zeros(self.n_chunks)
+        if self.dtype == np.float64:
+            self.theta = None
+        else:
+            self.theta = np.empty(model.parameters.size, dtype=self.dtype)
+            self.shadow_weights = self._pack(
+                [f.astype(self.dtype) if b is None else b
+                 for b, f in zip(model._views(self.theta), fixed, strict=True)])
+        self.noise_shape = (self.seq_len, int(batch_size), n_features)
+        self.zero_noise = np.zeros((self.n_chunks, self.seq_len, self.chunk_size, n_features),
+                                   self.dtype)
 
-    def _workspace(self, seq_len, batch_size):
+    _workspace_type = None  # the kernel module's workspace named tuple
+
+    def _workspace_shapes(self, seq_len, batch_size):
+        """Shapes of the kernel module's workspace arrays for one chunk of windows."""
         raise NotImplementedError
 
-    def _gradient_weights(self, grad):
+    def _pack(self, blocks):
+        """The kernel module's weights tuple from the parameter blocks, in the order of
+        the model's ``_views``."""
         raise NotImplementedError
+
+    def _weights_and_forcing(self):
+        weights, forcing = self.model.weights(), self.model.forcing_map()
+        if self.theta is None:
+            return weights, forcing
+        self.theta[:] = self.model.parameters
+        return self.shadow_weights, type(forcing)(forcing.mode, forcing.P.astype(self.dtype))
+
+    def _chunked_noise(self, noise):
+        """(seq_len, batch, N) -> (chunks, seq_len, chunk, N), window b in chunk
+        b // chunk_size."""
+        if noise is None:
+            return self.zero_noise
+        shape = (self.seq_len, self.n_chunks, self.chunk_size, noise.shape[-1])
+        return np.ascontiguousarray(noise.reshape(shape).transpose(1, 0, 2, 3),
+                                    dtype=self.dtype)
 
     def __call__(self, starts, noise=None):
         k = self.model._kernels
-        batch = k.WindowBatch(self.X, starts, self.seq_len, self.tau, self.forcing_strength,
-                              self.alpha, self.zero_noise if noise is None else noise)
-        loss = k.forward_backward(self.model.weights(), self.model.forcing_map(), batch,
-                                  self.workspace, self.grad_weights)
-        return loss, self.grad
+        weights, forcing = self._weights_and_forcing()
+        starts = starts.reshape(self.n_chunks, self.chunk_size)
+        noise = self._chunked_noise(noise)
+        if self.n_chunks == 1:
+            batch = k.WindowBatch(self.X, starts[0], self.seq_len, self.tau,
+                                  self.forcing_strength, self.alpha, noise[0])
+            self.losses[0] = k.forward_backward(weights, forcing, batch,
+                                                self._chunk_workspace, self._chunk_grad)
+        else:
+            # numba's thread count is per calling thread; set it for this call only.
+            previous = numba.get_num_threads()
+            numba.set_num_threads(self.n_chunks)
+            try:
+                batch = k.WindowBatch(self.X, starts, self.seq_len, self.tau,
+                                      self.forcing_strength, self.alpha, noise)
+                k.forward_backward_chunks(weights, forcing, batch, self.workspace,
+                                          self.grad_weights, self.losses)
+            finally:
+                numba.set_num_threads(previous)
+        for stack, target in zip(self._stacks, self._targets, strict=True):
+            if target is not None:
+                np.mean(stack.reshape(self.n_chunks, -1), axis=0, out=target)
+        return float(np.mean(self.losses)), self.grad
 
     def forced_states(self):
         """States (before forcing) of the last call's windows, shape (seq_len, batch, M)."""
-        return self.workspace.Z[1:]
+        Z = self.workspace.Z[:, 1:]  # (chunks, seq_len, chunk, M)
+        return np.concatenate(list(Z), axis=1)

@@ -166,8 +166,9 @@ class PLRNN(CompiledModel):
         return PLRNN(self.n_latent, self.n_features, self.forcing)
 
     def minibatch_gradient(self, X, seq_len, tau, batch_size, forcing_strength=1.0,
-                           alpha=0.0):
-        return PLRNNGradient(self, X, seq_len, tau, batch_size, forcing_strength, alpha)
+                           alpha=0.0, n_threads=1, dtype=np.float64):
+        return PLRNNGradient(self, X, seq_len, tau, batch_size, forcing_strength, alpha,
+                             n_threads, dtype)
 
     # ------------------------------------------------------- kernel arguments
     def weights(self):
@@ -178,19 +179,15 @@ class PLRNN(CompiledModel):
 class PLRNNGradient(WindowGradient):
     """Minibatch loss and gradient of a PLRNN or an ALRNN (see ``WindowGradient``)."""
 
-    def _workspace(self, seq_len, batch_size):
-        M, N = self.model.n_latent, self.model.n_features
-        return _k.Workspace(np.empty((seq_len + 1, batch_size, M)),
-                            np.empty((seq_len, batch_size, M)),
-                            np.empty((seq_len, batch_size, N)),
-                            np.empty((seq_len, batch_size, N)),
-                            np.empty((seq_len, batch_size, M)))
+    _workspace_type = _k.Workspace
 
-    def _gradient_weights(self, grad):
+    def _workspace_shapes(self, seq_len, batch_size):
         M, N = self.model.n_latent, self.model.n_features
-        ga, gW, gh, gB, gC = self.model._views(grad)
-        return _k.Weights(ga, gW, gh, np.zeros((N, M)) if gB is None else gB,
-                          np.zeros((M, N)) if gC is None else gC, self.model.n_linear)
+        return ((seq_len + 1, batch_size, M), (seq_len, batch_size, M),
+                (seq_len, batch_size, N), (seq_len, batch_size, N), (seq_len, batch_size, M))
+
+    def _pack(self, blocks):
+        return _k.Weights(*blocks, self.model.n_linear)
 
 
 class ALRNN(PLRNN):

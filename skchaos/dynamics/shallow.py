@@ -197,9 +197,9 @@ class ShallowPLRNN(CompiledModel):
         return model
 
     def minibatch_gradient(self, X, seq_len, tau, batch_size, forcing_strength=1.0,
-                           alpha=0.0):
+                           alpha=0.0, n_threads=1, dtype=np.float64):
         return ShallowPLRNNGradient(self, X, seq_len, tau, batch_size, forcing_strength,
-                                    alpha)
+                                    alpha, n_threads, dtype)
 
     # ------------------------------------------------------- kernel arguments
     def weights(self):
@@ -211,19 +211,12 @@ class ShallowPLRNN(CompiledModel):
 class ShallowPLRNNGradient(WindowGradient):
     """Minibatch loss and gradient of a shallow PLRNN (see ``WindowGradient``)."""
 
-    def _workspace(self, seq_len, batch_size):
-        M, N, L = self.model.n_latent, self.model.n_features, self.model.n_hidden
-        return _k.ShallowWorkspace(np.empty((seq_len + 1, batch_size, M)),
-                                   np.empty((seq_len, batch_size, M)),
-                                   np.empty((seq_len, batch_size, N)),
-                                   np.empty((seq_len, batch_size, N)),
-                                   np.empty((seq_len, batch_size, M)),
-                                   np.empty((seq_len, batch_size, L)),
-                                   np.empty((seq_len, batch_size, L)))
+    _workspace_type = _k.ShallowWorkspace
 
-    def _gradient_weights(self, grad):
+    def _workspace_shapes(self, seq_len, batch_size):
         M, N = self.model.n_latent, self.model.n_features
-        ga, gW1, gW2, gh1, gh2, gB, gC = self.model._views(grad)
-        return _k.ShallowWeights(
-            ga, gW1, gW2, gh1, gh2, np.zeros((N, M)) if gB is None else gB,
-            np.zeros((M, N)) if gC is None else gC, int(self.model.clipped))
+        return ((seq_len + 1, batch_size, M), (seq_len, batch_size, M),
+                (seq_len, batch_size, N), (seq_len, batch_size, M))
+
+    def _pack(self, blocks):
+        return _k.ShallowWeights(*blocks, int(self.model.clipped))
