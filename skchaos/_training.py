@@ -9,9 +9,11 @@ import time
 import warnings
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from ._kernels.optim import AdamMoments, AdamStep, adam_update
 from .exceptions import TrainingDivergedError
 
 
@@ -28,24 +30,29 @@ def window_starts(trial_lengths, seq_len):
 
 
 class Adam:
-    """Adam on a flat parameter vector (Kingma & Ba, 2015), updated in place."""
+    """Adam on a flat parameter vector (Kingma & Ba, 2015), updated in place.
+
+    Each :meth:`step` is one compiled pass (``_kernels.optim.adam_update``) that also
+    rescales the gradient to ``max_grad_norm`` when it is larger.
+    """
 
     def __init__(self, size, learning_rate, beta1=0.9, beta2=0.999, eps=1e-8):
         self.learning_rate, self.beta1, self.beta2, self.eps = (
             learning_rate, beta1, beta2, eps)
-        self.m = np.zeros(size)
-        self.v = np.zeros(size)
+        self.moments = AdamMoments(np.zeros(size), np.zeros(size))
         self.t = 0
 
-    def step(self, theta, grad):
-        self.t += 1
-        self.m *= self.beta1
-        self.m += (1.0 - self.beta1) * grad
-        self.v *= self.beta2
-        self.v += (1.0 - self.beta2) * grad * grad
-        m_hat = self.m / (1.0 - self.beta1 ** self.t)
-        v_hat = self.v / (1.0 - self.beta2 ** self.t)
-        theta -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.eps)
+    def step(self, theta, grad, max_grad_norm=None):
+        """Update ``theta`` from ``grad``; return the gradient's norm before rescaling.
+
+        A non-finite gradient leaves everything untouched and returns a non-finite norm.
+        """
+        settings = AdamStep(float(self.learning_rate), self.beta1, self.beta2, self.eps,
+                            self.t + 1, 0.0 if max_grad_norm is None else float(max_grad_norm))
+        norm = adam_update(theta, grad, self.moments, settings)
+        if np.isfinite(norm):
+            self.t += 1
+        return norm
 
 
 def _divergence_message(epoch, config, what="the loss or the parameters became non-finite"):
@@ -78,6 +85,8 @@ class TrainingConfig:
     verbose: int = 0
     progress_bar: bool = False
     validation_interval: int = 1
+    n_threads: int | None = None  # None: numba's thread count in the training process
+    precision: str = "float64"  # of the training kernels
 
 
 @dataclass
@@ -154,9 +163,13 @@ def adaptive_alpha(model, states, rng):
 
 def _train(model, X, valid_starts, config, rng, validate, bar):
     adaptive = config.gtf_alpha == "auto"
+    # Resolved here, in the process that trains: in a joblib worker numba's thread count
+    # is the worker's share of the cores.
+    n_threads = numba.get_num_threads() if config.n_threads is None else config.n_threads
     gradient = model.minibatch_gradient(X, config.seq_len, config.tau, config.batch_size,
                                         config.forcing_strength,
-                                        0.0 if adaptive else config.gtf_alpha)
+                                        0.0 if adaptive else config.gtf_alpha, n_threads,
+                                        np.dtype(config.precision))
     theta = model.parameters
     optimiser = Adam(theta.size, config.learning_rate)
     result = TrainingResult()
@@ -181,7 +194,7 @@ def _train(model, X, valid_starts, config, rng, validate, bar):
             if config.teacher_noise > 0:
                 noise = config.teacher_noise * rng.standard_normal(gradient.noise_shape)
             loss, grad = gradient(starts[batch], noise)
-            if not (np.isfinite(loss) and np.all(np.isfinite(grad))):
+            if not np.isfinite(loss):
                 raise TrainingDivergedError(_divergence_message(epoch, config))
             if initial_loss is None:
                 initial_loss = loss
@@ -189,11 +202,8 @@ def _train(model, X, valid_starts, config, rng, validate, bar):
                 raise TrainingDivergedError(_divergence_message(
                     epoch, config, f"the minibatch loss grew from {initial_loss:.3g} to "
                     f"{loss:.3g}"))
-            if config.max_grad_norm is not None:
-                norm = np.linalg.norm(grad)
-                if norm > config.max_grad_norm:
-                    grad *= config.max_grad_norm / norm
-            optimiser.step(theta, grad)
+            if not np.isfinite(optimiser.step(theta, grad, config.max_grad_norm)):
+                raise TrainingDivergedError(_divergence_message(epoch, config))
             model.constrain()
             epoch_loss += loss
         if not np.all(np.isfinite(theta)):

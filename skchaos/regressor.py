@@ -274,6 +274,20 @@ class ChaoticRNNRegressor(BaseEstimator):
         final loss) is kept.
     n_jobs : int, default=None
         Parallel restarts through joblib (None: one, -1: all cores).
+    n_threads : int or None, default=None
+        Threads of one training run: each minibatch's windows split into equal chunks,
+        one per thread (the chunks' gradients are averaged, so the result equals one
+        thread's to rounding). None uses numba's thread count (``numba.get_num_threads()``:
+        all cores, unless ``NUMBA_NUM_THREADS`` or ``numba.set_num_threads`` says
+        otherwise). Inside joblib's worker processes (parallel restarts with ``n_jobs``, or
+        ``GridSearchCV(n_jobs=...)``) joblib sets ``NUMBA_NUM_THREADS`` to the worker's
+        share of the cores, so the default does not oversubscribe them. Free runs and
+        spectra run on one thread.
+    precision : {"float64", "float32"}, default="float64"
+        Floating-point type of the training kernels (the parameters, the optimiser, free
+        runs and spectra stay float64). float32 runs the kernels faster (2x for the
+        default model, 1.15x for the 30-unit PLRNN; docs/user_guide/performance.md) with
+        gradients that differ by about 1e-6 relative.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial parameters, the window draws and the teacher noise.
     verbose : int, default=0
@@ -365,6 +379,8 @@ class ChaoticRNNRegressor(BaseEstimator):
         "warm_start": ["boolean"],
         "n_init": [Interval(Integral, 1, None, closed="left")],
         "n_jobs": [Integral, None],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "precision": [StrOptions({"float64", "float32"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "progress_bar": ["boolean"],
@@ -377,7 +393,8 @@ class ChaoticRNNRegressor(BaseEstimator):
                  learning_rate=5e-3, learning_rate_decay=0.1, max_grad_norm=1.0,
                  teacher_noise=0.0, standardize=True, validation_fraction=0.1,
                  observation_noise=0.0, warm_start=False, n_init=1, n_jobs=None,
-                 random_state=None, verbose=0, progress_bar=False):
+                 n_threads=None, precision="float64", random_state=None, verbose=0,
+                 progress_bar=False):
         self.model = model
         self.n_latent = n_latent
         self.n_hidden = n_hidden
@@ -400,6 +417,8 @@ class ChaoticRNNRegressor(BaseEstimator):
         self.warm_start = warm_start
         self.n_init = n_init
         self.n_jobs = n_jobs
+        self.n_threads = n_threads
+        self.precision = precision
         self.random_state = random_state
         self.verbose = verbose
         self.progress_bar = progress_bar
@@ -629,7 +648,8 @@ class ChaoticRNNRegressor(BaseEstimator):
             max_grad_norm=self.max_grad_norm, teacher_noise=self.teacher_noise,
             forcing_strength=self.forcing_strength, gtf_alpha=self.gtf_alpha,
             verbose=self.verbose,
-            progress_bar=self.progress_bar,
+            progress_bar=self.progress_bar, n_threads=self.n_threads,
+            precision=self.precision,
             validation_interval=max(1, self.n_epochs // 50))
 
     def _train(self, model, initialise, series, starts, config, validate, rng):

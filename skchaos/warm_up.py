@@ -44,13 +44,21 @@ def compile_kernels():
         Lorenz63().vector_field(Lorenz63().jacobian(X[-1])[0])
         lyapunov_spectrum(henon, n_steps=10, n_transient=1)
         lyapunov_spectrum(Lorenz63(), n_steps=10, n_transient=1)
-        # The PLRNN and the ALRNN share their kernels; the shallow PLRNNs share theirs.
-        for model, forcing in [(m, f) for m in ("plrnn", "shplrnn")
-                               for f in ("pinv", "identity")]:
+        # The PLRNN and the ALRNN share their kernels; the shallow PLRNNs share theirs. A
+        # minibatch of 32 windows runs in two chunks (the threaded kernel); float32 is an
+        # option of the training kernels only.
+        for model, forcing, precision in [(m, f, p) for m in ("plrnn", "shplrnn")
+                                          for f in ("pinv", "identity")
+                                          for p in ("float64", "float32")]:
             est = ChaoticRNNRegressor(model=model, n_latent=4, n_hidden=5, tau=3,
                                       forcing=forcing, gtf_alpha=0.1, sequence_length=10,
-                                      batch_size=2, batches_per_epoch=1, n_epochs=1,
-                                      teacher_noise=0.1, random_state=0).fit(X)
+                                      batch_size=32, batches_per_epoch=1, n_epochs=1,
+                                      teacher_noise=0.1, precision=precision,
+                                      random_state=0).fit(X)
+            # Minibatches of fewer than 32 windows run in one chunk, unthreaded.
+            est.set_params(batch_size=2).fit(X)
+            if precision == "float32":
+                continue  # the rest runs in float64 whatever the training precision
             est.predict(5)
             est.predict(X[:5])
             est.score(X[:50])

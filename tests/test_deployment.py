@@ -48,10 +48,11 @@ def test_warm_up_compiles_every_kernel():
     script = """
 import inspect
 from numba.core.registry import CPUDispatcher
-from skchaos._kernels import lyapunov, plrnn, systems
+from skchaos._kernels import lyapunov, optim, plrnn, shallow, systems
 from skchaos.warm_up import compile_kernels
 compile_kernels()
-left = [f"{module.__name__}.{name}" for module in (lyapunov, plrnn, systems)
+modules = (lyapunov, optim, plrnn, shallow, systems)
+left = [f"{module.__name__}.{name}" for module in modules
         for name, obj in inspect.getmembers(module, lambda o: isinstance(o, CPUDispatcher))
         if obj.__module__ == module.__name__ and not name.startswith("_")
         and name != "orthonormalise"  # called from Python by the tests only

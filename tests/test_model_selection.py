@@ -121,26 +121,51 @@ def test_tau_search_picks_a_tau_that_free_runs_nearly_as_well_as_the_best():
     assert divergence[picked] <= 0.5 * min(divergence[1], divergence[None])
 
 
-def test_a_fit_uses_one_blas_thread_and_no_numba_threads(series, monkeypatch):
-    """Why n_jobs=-1 (loky or dask) cannot oversubscribe: a fit occupies one core."""
-    from numba.core.registry import CPUDispatcher
+def _numba_threads():
+    import numba
+
+    return numba.get_num_threads()
+
+
+def test_joblib_workers_get_their_share_of_the_cores():
+    """What the default n_threads relies on: in a loky worker joblib sets numba's thread
+    count (NUMBA_NUM_THREADS) to the worker's share of the cores, so that a GridSearchCV
+    with n_jobs cannot oversubscribe them."""
+    counts = joblib.Parallel(n_jobs=2)(joblib.delayed(_numba_threads)() for _ in range(2))
+    assert counts == [max(1, joblib.cpu_count() // 2)] * 2
+
+
+def test_a_fit_uses_one_blas_thread_and_numbas_thread_count(series, monkeypatch):
+    """Inside a fit BLAS runs on one thread (the threads are numba's, one per chunk of
+    windows), and n_threads=None takes numba's thread count, capped at the chunks."""
+    import numba
     from threadpoolctl import threadpool_info
 
     import skchaos._training as training
-    from skchaos._kernels import lyapunov, plrnn, systems
 
-    seen = []
+    seen_blas, seen_threads = [], []
     train_inner = training._train
 
-    def spy(*args):
-        seen.extend(info["num_threads"] for info in threadpool_info()
-                    if info["user_api"] == "blas")
-        return train_inner(*args)
+    def spy(model, *args):
+        seen_blas.extend(info["num_threads"] for info in threadpool_info()
+                         if info["user_api"] == "blas")
+        make_gradient = model.minibatch_gradient
+
+        def recording(*a, **k):
+            gradient = make_gradient(*a, **k)
+            seen_threads.append((gradient.n_chunks, gradient.n_threads))
+            return gradient
+
+        model.minibatch_gradient = recording
+        return train_inner(model, *args)
 
     monkeypatch.setattr(training, "_train", spy)
-    ChaoticRNNRegressor(**SMALL).fit(series)
-    assert seen and set(seen) == {1}
-    kernels = [obj for module in (plrnn, lyapunov, systems) for obj in vars(module).values()
-               if isinstance(obj, CPUDispatcher)]
-    assert len(kernels) > 10
-    assert not any(kernel.targetoptions.get("parallel") for kernel in kernels)
+    params = dict(SMALL, batch_size=32)
+    ChaoticRNNRegressor(**params).fit(series)
+    ChaoticRNNRegressor(n_threads=1, **params).fit(series)
+    ChaoticRNNRegressor(n_threads=64, **params).fit(series)
+    assert seen_blas and set(seen_blas) == {1}
+    most = min(2, numba.config.NUMBA_NUM_THREADS)
+    assert seen_threads == [(2, min(2, numba.get_num_threads())), (2, 1), (2, most)]
+
+

@@ -21,6 +21,8 @@ Sparse forcing alone is ``alpha = 0``; pure generalised teacher forcing is ``tau
 
 from collections import namedtuple
 
+import numpy as np
+
 from ._jit import kernel
 
 IDENTITY_FORCING = 0
@@ -123,3 +125,10 @@ def initial_map_gradient(forcing, x0, g0, grad_C):
         for i in range(n_features, g0.shape[0]):
             for j in range(n_features):
                 grad_C[i, j] += g0[i] * x0[j]
+
+
+@kernel
+def pseudo_inverse(B):
+    """pinv(B), C-contiguous: the pinv forcing map, recomputed for every minibatch (through
+    NumPy the call cost several times the SVD of a small B)."""
+    return np.ascontiguousarray(np.linalg.pinv(B))

@@ -4,6 +4,7 @@ each a thin call into the model's kernel module."""
 import numba
 import numpy as np
 
+from .._kernels.forcing import pseudo_inverse
 from ._base import LatentModel
 
 
@@ -23,7 +24,7 @@ class CompiledModel(LatentModel):
         """The forcing scheme and pinv(B), computed now (treated as data by the kernels)."""
         k = self._kernels
         if self.mode == k.PINV_FORCING:
-            return k.ForcingMap(self.mode, np.ascontiguousarray(np.linalg.pinv(self.B)))
+            return k.ForcingMap(self.mode, pseudo_inverse(self.B))
         return k.ForcingMap(self.mode, np.zeros((self.n_latent, self.n_features)))
 
     def step(self, z):
@@ -70,11 +71,22 @@ class CompiledModel(LatentModel):
             running)
 
 
-def chunk_count(batch_size, n_threads):
-    """How many equal chunks a minibatch splits into: the largest divisor of
-    ``batch_size`` that is at most ``n_threads`` (equal chunks average to the minibatch's
-    loss and gradient exactly)."""
-    return max(c for c in range(1, min(batch_size, n_threads) + 1) if batch_size % c == 0)
+# A minibatch splits into equal chunks of at least this many windows, at most this many
+# chunks, whatever the number of threads: a fit's result then does not depend on how many
+# threads ran it. Smaller chunks made each thread's matrix products less efficient
+# (measured on the PLRNN at M = 30 and 80 on 2 threads: 2 chunks of 16 windows ran
+# 10-30% faster than 4 of 8; docs/decisions.md).
+MIN_CHUNK_WINDOWS = 16
+MAX_CHUNKS = 8
+
+
+def chunk_count(batch_size):
+    """How many equal chunks a minibatch of ``batch_size`` windows splits into: the largest
+    divisor of ``batch_size`` that leaves at least ``MIN_CHUNK_WINDOWS`` windows per chunk,
+    at most ``MAX_CHUNKS`` (equal chunks average to the minibatch's loss and gradient
+    exactly)."""
+    most = max(1, min(batch_size // MIN_CHUNK_WINDOWS, MAX_CHUNKS))
+    return max(c for c in range(1, most + 1) if batch_size % c == 0)
 
 
 class WindowGradient:
@@ -85,10 +97,11 @@ class WindowGradient:
     Subclasses give the kernel module's workspace arrays (:meth:`_workspace_shapes`) and
     pack a weights tuple from the model's parameter views (:meth:`_pack`).
 
-    With ``n_threads > 1`` each minibatch splits into equal chunks of windows
-    (:func:`chunk_count`), one per thread, each with its own workspace and gradient
-    buffers (arrays with a leading chunk axis); the chunks' gradients are averaged once
-    per minibatch. With ``dtype=float32`` the series, the noise, the buffers and a copy of
+    Each minibatch splits into equal chunks of windows (:func:`chunk_count`, fixed by the
+    batch size), each with its own workspace and gradient buffers (arrays with a leading
+    chunk axis); ``n_threads`` threads share the chunks, and the chunks' gradients are
+    averaged once per minibatch, in a fixed order: the result does not depend on the
+    number of threads. With ``dtype=float32`` the series, the noise, the buffers and a copy of
     the parameters (refreshed on every call) are float32; the returned gradient is float64
     either way.
     """
@@ -104,9 +117,10 @@ class WindowGradient:
         self.X = np.ascontiguousarray(X, dtype=self.dtype)
         self.seq_len, self.forcing_strength = int(seq_len), float(forcing_strength)
         self.alpha = float(alpha)
+        self.n_chunks = chunk_count(int(batch_size))
         # numba cannot run more threads than it started with (NUMBA_NUM_THREADS).
-        n_threads = min(int(n_threads), numba.config.NUMBA_NUM_THREADS)
-        self.n_chunks = chunk_count(int(batch_size), n_threads)
+        self.n_threads = max(1, min(int(n_threads), self.n_chunks,
+                                    numba.config.NUMBA_NUM_THREADS))
         self.chunk_size = int(batch_size) // self.n_chunks
         n_features = model.n_features
         self.workspace = self._workspace_type(
@@ -175,12 +189,12 @@ class WindowGradient:
             self.losses[0] = k.forward_backward(weights, forcing, batch,
                                                 self._chunk_workspace, self._chunk_grad)
         else:
+            batch = k.WindowBatch(self.X, starts, self.seq_len, self.tau,
+                                  self.forcing_strength, self.alpha, noise)
             # numba's thread count is per calling thread; set it for this call only.
             previous = numba.get_num_threads()
-            numba.set_num_threads(self.n_chunks)
+            numba.set_num_threads(self.n_threads)
             try:
-                batch = k.WindowBatch(self.X, starts, self.seq_len, self.tau,
-                                      self.forcing_strength, self.alpha, noise)
                 k.forward_backward_chunks(weights, forcing, batch, self.workspace,
                                           self.grad_weights, self.losses)
             finally:
