@@ -97,7 +97,7 @@ def _numpy_loss(w, forcing, X, starts, schedule, noise, kinks=None):
     return total / (N_BATCH * SEQ_LEN * N)
 
 
-def _workspace():
+def _workspace(M=M):
     return ShallowWorkspace(np.empty((SEQ_LEN + 1, N_BATCH, M)),
                             np.empty((SEQ_LEN, N_BATCH, M)), np.empty((SEQ_LEN, N_BATCH, N)),
                             np.empty((SEQ_LEN, N_BATCH, M)))
@@ -105,10 +105,11 @@ def _workspace():
 
 def _loss_and_grads(w, forcing, X, starts, schedule, noise, work=None):
     tau, strength, alpha = schedule
-    grads = ShallowWeights(np.empty(M), np.empty((M, L)), np.empty((L, M)), np.empty(M),
-                           np.empty(L), np.empty((N, M)), np.empty((M, N)), w.clipped)
+    m = w.a.shape[0]
+    grads = ShallowWeights(np.empty(m), np.empty((m, L)), np.empty((L, m)), np.empty(m),
+                           np.empty(L), np.empty((N, m)), np.empty((m, N)), w.clipped)
     batch = WindowBatch(X, starts, SEQ_LEN, tau, strength, alpha, noise)
-    loss = forward_backward(w, forcing, batch, _workspace() if work is None else work, grads)
+    loss = forward_backward(w, forcing, batch, _workspace(m) if work is None else work, grads)
     return loss, grads
 
 
@@ -119,17 +120,19 @@ SCHEDULES = [(1, 1.0, 0.0), (7, 1.0, 0.0), (0, 1.0, 0.0), (1, 0.6, 0.0), (7, 0.3
 
 
 # ------------------------------------------------------------------------- kernels
+# 4 latent units run the kernel's padded one-pass path (SMALL_LATENT), 5 the general one.
+@pytest.mark.parametrize("n_latent", [4, M])
 @pytest.mark.parametrize("clipped", [True, False])
 @pytest.mark.parametrize("mode", [IDENTITY_FORCING, PINV_FORCING])
 @pytest.mark.parametrize("schedule", SCHEDULES)
-def test_gradient_matches_finite_differences(mode, schedule, clipped, rng):
+def test_gradient_matches_finite_differences(mode, schedule, clipped, n_latent, rng):
     X = rng.standard_normal((200, N))
     starts = np.array([0, 10, 50, 150], dtype=np.int64)
     noise = 0.05 * rng.standard_normal((SEQ_LEN, N_BATCH, N))
     # Central differences hold away from the kinks: redraw a model whose pre-activations
     # all keep a margin from theirs.
     while True:
-        w, forcing = _random_weights(rng, mode, clipped)
+        w, forcing = _random_weights(rng, mode, clipped, M=n_latent)
         kinks = []
         expected = _numpy_loss(w, forcing, X, starts, schedule, noise, kinks)
         if np.min(kinks) > 1e-4:
