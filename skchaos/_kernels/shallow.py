@@ -111,11 +111,22 @@ def free_run(weights, forcing, z0, out):
     """
     a, W2, h1, h2, B, clipped = (weights.a, weights.W2, weights.h1, weights.h2, weights.B,
                                  weights.clipped)
+    n_latent = a.shape[0]
     W1T = np.ascontiguousarray(weights.W1.T)
     z = z0.copy()
-    z_next = np.empty(z0.shape[0])
+    z_next = np.empty(n_latent)
+    small = n_latent <= SMALL_LATENT
+    hidden = _packed_hidden(weights) if small else np.empty((0, 0))
+    z4 = np.zeros(SMALL_LATENT)
+    out4 = np.zeros(SMALL_LATENT)
     for t in range(out.shape[0]):
-        _step(a, W1T, W2, h1, h2, clipped, z, z_next)
+        if small:
+            z4[:n_latent] = z
+            _forward_small(hidden, clipped, z4, out4)
+            for i in range(n_latent):
+                z_next[i] = a[i] * z[i] + h1[i] + out4[i]
+        else:
+            _step(a, W1T, W2, h1, h2, clipped, z, z_next)
         z, z_next = z_next, z
         observe(forcing.mode, B, z, out[t])
     return z
@@ -268,6 +279,20 @@ SMALL_LATENT = 4
 _W1_ROWS, _W2T_ROWS, _H2_ROW = slice(0, 4), slice(4, 8), 8
 
 
+@kernel
+def _packed_hidden(weights):
+    """The hidden layer's weights as ``_forward_small`` reads them: rows W1 and W2^T, each
+    padded with zero rows to ``SMALL_LATENT``, then h2 (zeros for larger models)."""
+    n_latent = weights.a.shape[0]
+    packed = np.zeros((2 * SMALL_LATENT + 1, weights.h2.shape[0]), weights.h2.dtype)
+    if n_latent > SMALL_LATENT:
+        return packed
+    packed[_W1_ROWS][:n_latent] = weights.W1
+    packed[_W2T_ROWS][:n_latent] = weights.W2.T
+    packed[_H2_ROW] = weights.h2
+    return packed
+
+
 @kernel(fastmath=_FAST_SUMS)
 def _forward_small(P, clipped, z4, out4):
     """out4 = W1 phi(W2 z) for one window; ``P`` holds the padded W1, W2^T and h2."""
@@ -373,15 +398,11 @@ def forward_backward(weights, forcing, batch, work, grad):
     x_teacher = np.empty(n_features, dtype)
     teacher_state = np.empty(n_latent, dtype)
     small = n_latent <= SMALL_LATENT
-    hidden = np.zeros((2 * SMALL_LATENT + 1, n_hidden), dtype)
-    hidden_grad = np.zeros((2 * SMALL_LATENT + 1, n_hidden), dtype)
+    hidden = _packed_hidden(weights)
+    hidden_grad = np.zeros_like(hidden)
     z4 = np.zeros(SMALL_LATENT, dtype)
     d4 = np.zeros(SMALL_LATENT, dtype)
     out4 = np.zeros(SMALL_LATENT, dtype)
-    if small:
-        hidden[_W1_ROWS][:n_latent] = W1
-        hidden[_W2T_ROWS][:n_latent] = W2T
-        hidden[_H2_ROW] = h2
 
     # Forward: Z[t] is the state before forcing, Z_forced[t] the state after it, which the
     # recurrence continues from (the same where step t is not forced).
