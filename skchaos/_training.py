@@ -85,6 +85,7 @@ class TrainingConfig:
     verbose: int = 0
     progress_bar: bool = False
     validation_interval: int = 1
+    n_iter_no_change: int | None = None  # stop after this many validations without a gain
     n_threads: int | None = None  # None: numba's thread count in the training process
     precision: str = "float64"  # of the training kernels
 
@@ -174,6 +175,7 @@ def _train(model, X, valid_starts, config, rng, validate, bar):
     optimiser = Adam(theta.size, config.learning_rate)
     result = TrainingResult()
     best_theta, best_score = None, -np.inf
+    since_best = 0  # validations since the best score
     initial_loss = None
     n_epochs = config.n_epochs
     report_every = max(1, n_epochs // 10) if config.verbose == 1 else 1
@@ -216,7 +218,13 @@ def _train(model, X, valid_starts, config, rng, validate, bar):
             result.validation_scores.append(score)
             if score > best_score:
                 best_score, best_theta, result.best_epoch = score, theta.copy(), epoch
+                since_best = 0
+            else:
+                since_best += 1
             message = f"  validation {score:.4g}"
+            if config.n_iter_no_change is not None and since_best >= config.n_iter_no_change:
+                last = True
+                message += (f"  (no gain in {since_best} validations: stopping early)")
         if bar is not None:
             shown = {"loss": f"{result.loss_curve[-1]:.4g}"}
             if best_theta is not None:
@@ -227,6 +235,8 @@ def _train(model, X, valid_starts, config, rng, validate, bar):
             elapsed = time.perf_counter() - t_start
             print(f"[ChaoticRNNRegressor] epoch {epoch + 1}/{n_epochs}  "
                   f"loss {result.loss_curve[-1]:.5g}{message}  {elapsed:.1f} s", flush=True)
+        if last:
+            break
     if best_theta is not None:
         theta[:] = best_theta
     elif validate is not None:

@@ -265,6 +265,12 @@ class ChaoticRNNRegressor(BaseEstimator):
         the divergence stops ranking checkpoints and models: with 5% noise on Rössler,
         twelve fits of very different quality all validated at 3.2-3.8. Training and
         predictions do not change. Leave it at 0 for clean data or simulations.
+    n_iter_no_change : int or None, default=None
+        Stop training when this many validations in a row have not improved on the best
+        score (early stopping; the best parameters are kept as always). None trains all
+        ``n_epochs``. The learning rate still decays over ``n_epochs``, so a run stopped
+        early has not reached its smallest steps; ``n_iter_`` gives the epochs run. Needs
+        validation (``validation_fraction > 0``).
     warm_start : bool, default=False
         Continue from the parameters (and standardisation) of the previous fit instead
         of a random initialisation.
@@ -377,6 +383,7 @@ class ChaoticRNNRegressor(BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "observation_noise": [Interval(Real, 0, None, closed="left")],
         "warm_start": ["boolean"],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), None],
         "n_init": [Interval(Integral, 1, None, closed="left")],
         "n_jobs": [Integral, None],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
@@ -392,8 +399,8 @@ class ChaoticRNNRegressor(BaseEstimator):
                  batch_size=32, batches_per_epoch=10, n_epochs=2000,
                  learning_rate=5e-3, learning_rate_decay=0.1, max_grad_norm=1.0,
                  teacher_noise=0.0, standardize=True, validation_fraction=0.1,
-                 observation_noise=0.0, warm_start=False, n_init=1, n_jobs=None,
-                 n_threads=None, precision="float64", random_state=None, verbose=0,
+                 observation_noise=0.0, n_iter_no_change=None, warm_start=False, n_init=1,
+                 n_jobs=None, n_threads=None, precision="float64", random_state=None, verbose=0,
                  progress_bar=False):
         self.model = model
         self.n_latent = n_latent
@@ -414,6 +421,7 @@ class ChaoticRNNRegressor(BaseEstimator):
         self.standardize = standardize
         self.validation_fraction = validation_fraction
         self.observation_noise = observation_noise
+        self.n_iter_no_change = n_iter_no_change
         self.warm_start = warm_start
         self.n_init = n_init
         self.n_jobs = n_jobs
@@ -648,7 +656,8 @@ class ChaoticRNNRegressor(BaseEstimator):
             max_grad_norm=self.max_grad_norm, teacher_noise=self.teacher_noise,
             forcing_strength=self.forcing_strength, gtf_alpha=self.gtf_alpha,
             verbose=self.verbose,
-            progress_bar=self.progress_bar, n_threads=self.n_threads,
+            progress_bar=self.progress_bar, n_iter_no_change=self.n_iter_no_change,
+            n_threads=self.n_threads,
             precision=self.precision,
             validation_interval=max(1, self.n_epochs // 50))
 

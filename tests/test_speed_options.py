@@ -146,3 +146,23 @@ def test_a_non_finite_gradient_leaves_the_parameters_and_moments_untouched(rng):
     assert np.isnan(norm)
     np.testing.assert_array_equal(theta, before)
     assert np.all(moments.m == 0.1) and np.all(moments.v == 0.2)
+
+
+def test_early_stopping_stops_after_validations_without_gain(lorenz, small_params):
+    params = dict(small_params, n_epochs=60)  # validation every epoch
+    full = ChaoticRNNRegressor(**params).fit(lorenz)
+    scores = full.validation_scores_
+    assert len(scores) == 60
+    # The first validation that is not a new best, then that many more.
+    for patience in (1, 3):
+        stopped = ChaoticRNNRegressor(n_iter_no_change=patience, **params).fit(lorenz)
+        since, expected = 0, len(scores)
+        for i, score in enumerate(scores):
+            since = 0 if score > max(scores[:i], default=-np.inf) else since + 1
+            if since >= patience:
+                expected = i + 1
+                break
+        assert expected < 60
+        assert stopped.n_iter_ == len(stopped.loss_curve_) == expected
+        assert stopped.validation_scores_ == scores[:expected]
+        assert stopped.best_epoch_ == int(np.argmax(scores[:expected]))
