@@ -400,8 +400,8 @@ class ChaoticRNNRegressor(BaseEstimator):
                  learning_rate=5e-3, learning_rate_decay=0.1, max_grad_norm=1.0,
                  teacher_noise=0.0, standardize=True, validation_fraction=0.1,
                  observation_noise=0.0, n_iter_no_change=None, warm_start=False, n_init=1,
-                 n_jobs=None, n_threads=None, precision="float64", random_state=None, verbose=0,
-                 progress_bar=False):
+                 n_jobs=None, n_threads=None, precision="float64", random_state=None,
+                 verbose=0, progress_bar=False):
         self.model = model
         self.n_latent = n_latent
         self.n_hidden = n_hidden
