@@ -5,6 +5,8 @@ arrays and a :class:`~skchaos.dynamics.LatentModel`; the model's compiled kernel
 time loops. Nothing here knows which model family it trains.
 """
 
+import os
+import sys
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -14,6 +16,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ._kernels.optim import AdamMoments, AdamStep, adam_update
+from .dynamics._compiled import chunk_count
 from .exceptions import TrainingDivergedError
 
 
@@ -162,11 +165,47 @@ def adaptive_alpha(model, states, rng):
     return max(0.0, 1.0 - 1.0 / growth)
 
 
+# Below this many window-steps per chunk (16 windows of 100 steps) a minibatch is too
+# small for threads to pay off: starting the threads costs more than they save.
+MIN_THREADED_STEPS = 1600
+
+
+def default_thread_count(seq_len, batch_size):
+    """Threads of a training run when ``n_threads=None``: numba's thread count, no more
+    than ``OMP_NUM_THREADS`` where it is set, and one thread inside a dask worker or for
+    minibatches of one chunk or of chunks shorter than ``MIN_THREADED_STEPS``.
+
+    joblib's workers (loky) get ``NUMBA_NUM_THREADS`` (and ``OMP_NUM_THREADS``) set to
+    their share of the cores, and ray's workers ``OMP_NUM_THREADS``; dask's workers set
+    neither, and run as many fits as they have task threads.
+    """
+    n_chunks = chunk_count(batch_size)
+    short = (batch_size // n_chunks) * seq_len < MIN_THREADED_STEPS
+    if n_chunks == 1 or short or _in_dask_worker():
+        return 1
+    n_threads = numba.get_num_threads()
+    omp = os.environ.get("OMP_NUM_THREADS", "")
+    if omp.strip().isdigit():
+        n_threads = min(n_threads, max(1, int(omp)))
+    return n_threads
+
+
+def _in_dask_worker():
+    distributed = sys.modules.get("distributed")  # never imported here: only if in use
+    if distributed is None:
+        return False
+    try:
+        distributed.get_worker()
+    except ValueError:
+        return False
+    return True
+
+
 def _train(model, X, valid_starts, config, rng, validate, bar):
     adaptive = config.gtf_alpha == "auto"
-    # Resolved here, in the process that trains: in a joblib worker numba's thread count
-    # is the worker's share of the cores.
-    n_threads = numba.get_num_threads() if config.n_threads is None else config.n_threads
+    # Resolved here, in the process that trains (a joblib or dask worker, perhaps).
+    n_threads = (default_thread_count(config.seq_len, config.batch_size)
+                 if config.n_threads is None else config.n_threads)
     gradient = model.minibatch_gradient(X, config.seq_len, config.tau, config.batch_size,
                                         config.forcing_strength,
                                         0.0 if adaptive else config.gtf_alpha, n_threads,

@@ -281,11 +281,15 @@ class ChaoticRNNRegressor(BaseEstimator):
     n_jobs : int, default=None
         Parallel restarts through joblib (None: one, -1: all cores).
     n_threads : int or None, default=None
-        Threads of one training run: each minibatch's windows split into equal chunks,
-        one per thread (the chunks' gradients are averaged, so the result equals one
-        thread's to rounding). None uses numba's thread count (``numba.get_num_threads()``:
-        all cores, unless ``NUMBA_NUM_THREADS`` or ``numba.set_num_threads`` says
-        otherwise). Inside joblib's worker processes (parallel restarts with ``n_jobs``, or
+        Threads of one training run: each minibatch's windows split into equal chunks of
+        at least 16 windows (2 chunks at the default ``batch_size=32``), and threads share
+        the chunks. The number of chunks depends on ``batch_size`` alone and their
+        gradients are averaged in a fixed order, so the result is the same on any number of
+        threads. None uses numba's thread count (``numba.get_num_threads()``: all cores,
+        unless ``NUMBA_NUM_THREADS`` or ``numba.set_num_threads`` says otherwise), no more
+        than ``OMP_NUM_THREADS`` where that is set, and one thread inside a dask worker or
+        when a chunk holds fewer than 1600 window-steps (too little work to share). Inside
+        joblib's worker processes (parallel restarts with ``n_jobs``, or
         ``GridSearchCV(n_jobs=...)``) joblib sets ``NUMBA_NUM_THREADS`` to the worker's
         share of the cores, so the default does not oversubscribe them. Free runs and
         spectra run on one thread.

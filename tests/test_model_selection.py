@@ -160,7 +160,10 @@ def test_a_fit_uses_one_blas_thread_and_numbas_thread_count(series, monkeypatch)
         return train_inner(model, *args)
 
     monkeypatch.setattr(training, "_train", spy)
-    params = dict(SMALL, batch_size=32)
+    # (distributed's LocalCluster, started by an earlier test, sets OMP_NUM_THREADS=1 in
+    # this process, which the default respects.)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    params = dict(SMALL, batch_size=32, sequence_length=100)
     ChaoticRNNRegressor(**params).fit(series)
     ChaoticRNNRegressor(n_threads=1, **params).fit(series)
     ChaoticRNNRegressor(n_threads=64, **params).fit(series)
@@ -169,3 +172,32 @@ def test_a_fit_uses_one_blas_thread_and_numbas_thread_count(series, monkeypatch)
     assert seen_threads == [(2, min(2, numba.get_num_threads())), (2, 1), (2, most)]
 
 
+
+
+def test_the_default_thread_count_respects_the_environment(monkeypatch):
+    import numba
+
+    from skchaos._training import MIN_THREADED_STEPS, default_thread_count
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    # Chunks of 16 windows (batch 32): long enough windows run on numba's threads.
+    long_windows = -(-MIN_THREADED_STEPS // 16)
+    assert default_thread_count(long_windows, 32) == numba.get_num_threads()
+    assert default_thread_count(long_windows - 1, 32) == 1
+    assert default_thread_count(10 * long_windows, 16) == 1  # one chunk: nothing to share
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert default_thread_count(long_windows, 32) == 1
+
+
+def _default_threads_in_worker():
+    from skchaos._training import default_thread_count
+
+    return default_thread_count(1000, 64)
+
+
+def test_a_dask_worker_runs_its_fits_on_one_thread():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        assert client.submit(_default_threads_in_worker).result() == 1
