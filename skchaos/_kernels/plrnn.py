@@ -173,6 +173,11 @@ def forward_backward(weights, forcing, batch, work, grad):
     everything that is a plain product over all steps and windows at once (readout,
     residuals, the gradients of W and B) runs as one large product outside them.
     """
+    # The gradient accumulates in arrays of this call's own: the chunks of a minibatch run
+    # on several threads, and their gradient rows of a few values share cache lines.
+    out, grad = grad, Weights(np.zeros_like(grad.a), np.zeros_like(grad.W),
+                              np.zeros_like(grad.h), np.zeros_like(grad.B),
+                              np.zeros_like(grad.C), grad.n_linear)
     mode = forcing.mode
     a, W, h, B, C, n_linear = (weights.a, weights.W, weights.h, weights.B, weights.C,
                                weights.n_linear)
@@ -294,6 +299,8 @@ def forward_backward(weights, forcing, batch, work, grad):
     np.dot(D_rows.T, Phi, grad.W)
     for i in range(n_latent):
         grad.W[i, i] = 0.0
+    out.a[:], out.W[:, :], out.h[:], out.B[:, :], out.C[:, :] = (grad.a, grad.W, grad.h,
+                                                                 grad.B, grad.C)
     return loss * two_scale / 2.0
 
 

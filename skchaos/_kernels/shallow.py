@@ -390,6 +390,12 @@ def forward_backward(weights, forcing, batch, work, grad):
     The hidden layer is never stored over the window: the backward pass recomputes each
     step's pre-activations from the stored states.
     """
+    # The gradient accumulates in arrays of this call's own: the chunks of a minibatch run
+    # on several threads, and their gradient rows of a few values share cache lines.
+    out, grad = grad, ShallowWeights(np.zeros_like(grad.a), np.zeros_like(grad.W1),
+                                     np.zeros_like(grad.W2), np.zeros_like(grad.h1),
+                                     np.zeros_like(grad.h2), np.zeros_like(grad.B),
+                                     np.zeros_like(grad.C), grad.clipped)
     mode = forcing.mode
     a, W1, W2, h1, h2, B, C, clipped = (weights.a, weights.W1, weights.W2, weights.h1,
                                         weights.h2, weights.B, weights.C, weights.clipped)
@@ -513,6 +519,8 @@ def forward_backward(weights, forcing, batch, work, grad):
             for i in range(n_features):
                 x_teacher[i] = X[starts[b], i] + noise[0, b, i]
             initial_map_gradient(forcing, x_teacher, g[b], grad.C)
+    out.a[:], out.W1[:, :], out.W2[:, :], out.h1[:] = grad.a, grad.W1, grad.W2, grad.h1
+    out.h2[:], out.B[:, :], out.C[:, :] = grad.h2, grad.B, grad.C
     return loss / (n_batch * seq_len * n_features)
 
 
