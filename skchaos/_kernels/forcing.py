@@ -132,3 +132,17 @@ def pseudo_inverse(B):
     """pinv(B), C-contiguous: the pinv forcing map, recomputed for every minibatch (through
     NumPy the call cost several times the SVD of a small B)."""
     return np.ascontiguousarray(np.linalg.pinv(B))
+
+
+@kernel
+def average_chunks(stack, target):
+    """``target`` (C-contiguous, any shape) = the mean of ``stack`` (n_chunks, *shape) over
+    its first axis, summed in chunk order: the chunks' gradients of a minibatch."""
+    n_chunks = stack.shape[0]
+    rows = stack.reshape((n_chunks, target.size))
+    flat = target.reshape(target.size)
+    for j in range(target.size):
+        total = 0.0
+        for c in range(n_chunks):
+            total += rows[c, j]
+        flat[j] = total / n_chunks

@@ -28,6 +28,7 @@ from .forcing import (
     PINV_FORCING,
     ForcingMap,
     WindowBatch,
+    average_chunks,
     force,
     force_partially,
     initial_map_gradient,
@@ -573,23 +574,33 @@ def tangent_spectrum(weights, z0, schedule, F, running):
 
 
 @kernel(parallel=True)
-def forward_backward_chunks(weights, forcing, batch, work, grad, losses):
+def forward_backward_chunks(weights, forcing, batch, work, grad, total):
     """``forward_backward`` on each chunk of a minibatch, the chunks spread over threads.
 
     ``batch.starts`` (n_chunks, chunk) and ``batch.noise`` (n_chunks, seq_len, chunk, N)
     hold the chunks' windows; every array of ``work`` and ``grad`` has a leading chunk
-    axis, so that the threads share nothing they write. ``losses[c]`` receives chunk c's
-    loss; the caller averages the chunks' losses and gradients. (numba's parallel loops
-    take arrays, not tuples of them: the tuples are unpacked here and packed per chunk.)
+    axis, so that the threads share nothing they write. ``total`` (the gradient's layout,
+    float64 views into the flat gradient) receives the chunks' mean gradient; returns their
+    mean loss. (numba's parallel loops take arrays, not tuples of them: the tuples are
+    unpacked here and packed per chunk.)
     """
     a, W1, W2, h1, h2, B, C, clipped = weights
     mode, P = forcing
     X, starts, seq_len, tau, strength, alpha, noise = batch
     Z, Z_forced, R, Delta = work
     ga, gW1, gW2, gh1, gh2, gB, gC, _ = grad
+    losses = np.zeros(starts.shape[0])
     for c in prange(starts.shape[0]):
         losses[c] = forward_backward(
             ShallowWeights(a, W1, W2, h1, h2, B, C, clipped), ForcingMap(mode, P),
             WindowBatch(X, starts[c], seq_len, tau, strength, alpha, noise[c]),
             ShallowWorkspace(Z[c], Z_forced[c], R[c], Delta[c]),
             ShallowWeights(ga[c], gW1[c], gW2[c], gh1[c], gh2[c], gB[c], gC[c], clipped))
+    average_chunks(ga, total.a)
+    average_chunks(gW1, total.W1)
+    average_chunks(gW2, total.W2)
+    average_chunks(gh1, total.h1)
+    average_chunks(gh2, total.h2)
+    average_chunks(gB, total.B)
+    average_chunks(gC, total.C)
+    return losses.mean()

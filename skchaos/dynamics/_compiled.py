@@ -25,7 +25,9 @@ class CompiledModel(LatentModel):
         k = self._kernels
         if self.mode == k.PINV_FORCING:
             return k.ForcingMap(self.mode, pseudo_inverse(self.B))
-        return k.ForcingMap(self.mode, np.zeros((self.n_latent, self.n_features)))
+        if getattr(self, "_no_P", None) is None:  # one dummy per model, not per minibatch
+            self._no_P = np.zeros((self.n_latent, self.n_features))
+        return k.ForcingMap(self.mode, self._no_P)
 
     def step(self, z):
         out = np.empty(self.n_latent)
@@ -126,20 +128,20 @@ class WindowGradient:
         self.workspace = self._workspace_type(
             *(np.empty((self.n_chunks, *shape), self.dtype)
               for shape in self._workspace_shapes(self.seq_len, self.chunk_size)))
-        self._chunk_workspace = self._workspace_type(*(w[0] for w in self.workspace))
         # The gradient: one stacked array per parameter block (the untrained readout part
         # a dummy), averaged over the chunks into the flat float64 vector.
         self.grad = np.zeros(model.parameters.size)
         blocks = model._views(np.arange(model.parameters.size))
         # The readout part the forcing fixes (B or C, the last two blocks) is not trained.
         fixed = [None] * (len(blocks) - 2) + [model.B, model.C]
-        self._stacks = [np.zeros((self.n_chunks, *(f if b is None else b).shape), self.dtype)
-                        for b, f in zip(blocks, fixed, strict=True)]
-        self._targets = [None if b is None else self.grad[b.ravel()[0]:b.ravel()[0] + b.size]
-                         for b in blocks]
-        self.grad_weights = self._pack(self._stacks)
-        self._chunk_grad = self._pack([stack[0] for stack in self._stacks])
-        self.losses = np.zeros(self.n_chunks)
+        self.grad_weights = self._pack(
+            [np.zeros((self.n_chunks, *(f if b is None else b).shape), self.dtype)
+             for b, f in zip(blocks, fixed, strict=True)])
+        # Where the kernel writes the chunks' mean: views into the flat gradient, and a
+        # dummy for the untrained block.
+        self._total = self._pack([np.zeros(f.shape) if b is None else b
+                                  for b, f in zip(model._views(self.grad), fixed,
+                                                  strict=True)])
         if self.dtype == np.float64:
             self.theta = None
         else:
@@ -181,28 +183,18 @@ class WindowGradient:
     def __call__(self, starts, noise=None):
         k = self.model._kernels
         weights, forcing = self._weights_and_forcing()
-        starts = starts.reshape(self.n_chunks, self.chunk_size)
-        noise = self._chunked_noise(noise)
-        if self.n_chunks == 1:
-            batch = k.WindowBatch(self.X, starts[0], self.seq_len, self.tau,
-                                  self.forcing_strength, self.alpha, noise[0])
-            self.losses[0] = k.forward_backward(weights, forcing, batch,
-                                                self._chunk_workspace, self._chunk_grad)
-        else:
-            batch = k.WindowBatch(self.X, starts, self.seq_len, self.tau,
-                                  self.forcing_strength, self.alpha, noise)
-            # numba's thread count is per calling thread; set it for this call only.
-            previous = numba.get_num_threads()
-            numba.set_num_threads(self.n_threads)
-            try:
-                k.forward_backward_chunks(weights, forcing, batch, self.workspace,
-                                          self.grad_weights, self.losses)
-            finally:
-                numba.set_num_threads(previous)
-        for stack, target in zip(self._stacks, self._targets, strict=True):
-            if target is not None:
-                np.mean(stack.reshape(self.n_chunks, -1), axis=0, out=target)
-        return float(np.mean(self.losses)), self.grad
+        batch = k.WindowBatch(self.X, starts.reshape(self.n_chunks, self.chunk_size),
+                              self.seq_len, self.tau, self.forcing_strength, self.alpha,
+                              self._chunked_noise(noise))
+        # numba's thread count is per calling thread; set it for this call only.
+        previous = numba.get_num_threads()
+        numba.set_num_threads(self.n_threads)
+        try:
+            loss = k.forward_backward_chunks(weights, forcing, batch, self.workspace,
+                                             self.grad_weights, self._total)
+        finally:
+            numba.set_num_threads(previous)
+        return loss, self.grad
 
     def forced_states(self):
         """States (before forcing) of the last call's windows, shape (seq_len, batch, M)."""
