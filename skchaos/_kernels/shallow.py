@@ -575,15 +575,8 @@ def tangent_spectrum(weights, z0, schedule, F, running):
 
 @kernel(parallel=True)
 def forward_backward_chunks(weights, forcing, batch, work, grad, total):
-    """``forward_backward`` on each chunk of a minibatch, the chunks spread over threads.
-
-    ``batch.starts`` (n_chunks, chunk) and ``batch.noise`` (n_chunks, seq_len, chunk, N)
-    hold the chunks' windows; every array of ``work`` and ``grad`` has a leading chunk
-    axis, so that the threads share nothing they write. ``total`` (the gradient's layout,
-    float64 views into the flat gradient) receives the chunks' mean gradient; returns their
-    mean loss. (numba's parallel loops take arrays, not tuples of them: the tuples are
-    unpacked here and packed per chunk.)
-    """
+    """``forward_backward`` on each chunk of a minibatch, the chunks spread over threads;
+    the arguments and the result as ``_kernels.plrnn.forward_backward_chunks``."""
     a, W1, W2, h1, h2, B, C, clipped = weights
     mode, P = forcing
     X, starts, seq_len, tau, strength, alpha, noise = batch
