@@ -57,7 +57,6 @@ left = [f"{module.__name__}.{name}" for module in modules
         if obj.__module__ == module.__name__ and not name.startswith("_")
         and name != "orthonormalise"  # called from Python by the tests only
         and name != "qr_step"  # a building block of the latent models' spectrum kernels
-        and name != "forward_backward"  # runs inside forward_backward_chunks in a fit
         and not obj.signatures]
 print(left)
 """

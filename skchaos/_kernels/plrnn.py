@@ -13,14 +13,13 @@ parameters, and their gradient), ``ForcingMap`` (how observations set the state)
 ``WindowBatch`` (a minibatch of training windows) and ``Workspace`` (buffers allocated
 once per fit). Every array is C-contiguous float64 (``starts`` int64; the training kernel
 also runs in float32) and every scalar a Python int or float, so each kernel compiles once
-per dtype. ``forward_backward_chunks`` runs the training kernel on several minibatch chunks
-at once, one per thread. Nothing here imports scikit-learn.
+per dtype. The training kernel releases the GIL, so that the chunks of a minibatch can run
+on several threads at once. Nothing here imports scikit-learn.
 """
 
 from collections import namedtuple
 
 import numpy as np
-from numba import prange
 
 from ._jit import kernel
 from .forcing import (
@@ -28,7 +27,6 @@ from .forcing import (
     PINV_FORCING,
     ForcingMap,
     WindowBatch,
-    average_chunks,
     force,
     force_partially,
     initial_map_gradient,
@@ -142,7 +140,7 @@ def jacobian(weights, z, out):
         out[i, i] += a[i]
 
 
-@kernel
+@kernel(nogil=True)
 def forward_backward(weights, forcing, batch, work, grad):
     """Loss and gradient of one minibatch of windows under teacher forcing.
 
@@ -175,7 +173,7 @@ def forward_backward(weights, forcing, batch, work, grad):
     residuals, the gradients of W and B) runs as one large product outside them.
     """
     # The gradient accumulates in arrays of this call's own: the chunks of a minibatch run
-    # on several threads, and their gradient rows of a few values share cache lines.
+    # on several threads (the GIL released), and their gradient rows share cache lines.
     out, grad = grad, Weights(np.zeros_like(grad.a), np.zeros_like(grad.W),
                               np.zeros_like(grad.h), np.zeros_like(grad.B),
                               np.zeros_like(grad.C), grad.n_linear)
@@ -342,34 +340,3 @@ def tangent_spectrum(weights, z0, schedule, F, running):
             qr_step(F, log_r, log_sums, (step_index + 1) // qr_interval, n_qr, running,
                     step_index + 1, 1.0)
     return log_sums / (n_qr * qr_interval), z
-
-
-@kernel(parallel=True)
-def forward_backward_chunks(weights, forcing, batch, work, grad, total):
-    """``forward_backward`` on each chunk of a minibatch, the chunks spread over threads.
-
-    ``batch.starts`` (n_chunks, chunk) and ``batch.noise`` (n_chunks, seq_len, chunk, N)
-    hold the chunks' windows; every array of ``work`` and ``grad`` has a leading chunk
-    axis, so that the threads share nothing they write. ``total`` (the gradient's layout,
-    float64 views into the flat gradient) receives the chunks' mean gradient; returns their
-    mean loss. (numba's parallel loops take arrays, not tuples of them: the tuples are
-    unpacked here and packed per chunk.)
-    """
-    a, W, h, B, C, n_linear = weights
-    mode, P = forcing
-    X, starts, seq_len, tau, strength, alpha, noise = batch
-    Z, Z_forced, targets, R, Delta = work
-    ga, gW, gh, gB, gC, _ = grad
-    losses = np.zeros(starts.shape[0])
-    for c in prange(starts.shape[0]):
-        losses[c] = forward_backward(
-            Weights(a, W, h, B, C, n_linear), ForcingMap(mode, P),
-            WindowBatch(X, starts[c], seq_len, tau, strength, alpha, noise[c]),
-            Workspace(Z[c], Z_forced[c], targets[c], R[c], Delta[c]),
-            Weights(ga[c], gW[c], gh[c], gB[c], gC[c], n_linear))
-    average_chunks(ga, total.a)
-    average_chunks(gW, total.W)
-    average_chunks(gh, total.h)
-    average_chunks(gB, total.B)
-    average_chunks(gC, total.C)
-    return losses.mean()

@@ -20,7 +20,6 @@ needs it on its own.
 from collections import namedtuple
 
 import numpy as np
-from numba import prange
 
 from ._jit import kernel
 from .forcing import (
@@ -28,7 +27,6 @@ from .forcing import (
     PINV_FORCING,
     ForcingMap,
     WindowBatch,
-    average_chunks,
     force,
     force_partially,
     initial_map_gradient,
@@ -360,7 +358,7 @@ def _accumulate_block(G, Phi, Slope, DZ):
                 out[k] += c0 * r0[k] + c1 * r1[k] + c2 * r2[k] + c3 * r3[k]
 
 
-@kernel
+@kernel(nogil=True)
 def forward_backward(weights, forcing, batch, work, grad):
     """Loss and gradient of one minibatch of windows under teacher forcing.
 
@@ -392,7 +390,7 @@ def forward_backward(weights, forcing, batch, work, grad):
     step's pre-activations from the stored states.
     """
     # The gradient accumulates in arrays of this call's own: the chunks of a minibatch run
-    # on several threads, and their gradient rows of a few values share cache lines.
+    # on several threads (the GIL released), and their gradient rows share cache lines.
     out, grad = grad, ShallowWeights(np.zeros_like(grad.a), np.zeros_like(grad.W1),
                                      np.zeros_like(grad.W2), np.zeros_like(grad.h1),
                                      np.zeros_like(grad.h2), np.zeros_like(grad.B),
@@ -571,29 +569,3 @@ def tangent_spectrum(weights, z0, schedule, F, running):
             qr_step(F, log_r, log_sums, (step_index + 1) // qr_interval, n_qr, running,
                     step_index + 1, 1.0)
     return log_sums / (n_qr * qr_interval), z
-
-
-@kernel(parallel=True)
-def forward_backward_chunks(weights, forcing, batch, work, grad, total):
-    """``forward_backward`` on each chunk of a minibatch, the chunks spread over threads;
-    the arguments and the result as ``_kernels.plrnn.forward_backward_chunks``."""
-    a, W1, W2, h1, h2, B, C, clipped = weights
-    mode, P = forcing
-    X, starts, seq_len, tau, strength, alpha, noise = batch
-    Z, Z_forced, R, Delta = work
-    ga, gW1, gW2, gh1, gh2, gB, gC, _ = grad
-    losses = np.zeros(starts.shape[0])
-    for c in prange(starts.shape[0]):
-        losses[c] = forward_backward(
-            ShallowWeights(a, W1, W2, h1, h2, B, C, clipped), ForcingMap(mode, P),
-            WindowBatch(X, starts[c], seq_len, tau, strength, alpha, noise[c]),
-            ShallowWorkspace(Z[c], Z_forced[c], R[c], Delta[c]),
-            ShallowWeights(ga[c], gW1[c], gW2[c], gh1[c], gh2[c], gB[c], gC[c], clipped))
-    average_chunks(ga, total.a)
-    average_chunks(gW1, total.W1)
-    average_chunks(gW2, total.W2)
-    average_chunks(gh1, total.h1)
-    average_chunks(gh2, total.h2)
-    average_chunks(gB, total.B)
-    average_chunks(gC, total.C)
-    return losses.mean()

@@ -1,10 +1,13 @@
 """What every latent model with compiled kernels shares: forcing and the dynamics methods,
 each a thin call into the model's kernel module."""
 
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+
 import numba
 import numpy as np
 
-from .._kernels.forcing import pseudo_inverse
+from .._kernels.forcing import average_chunks, pseudo_inverse
 from ._base import LatentModel
 
 
@@ -101,11 +104,11 @@ class WindowGradient:
 
     Each minibatch splits into equal chunks of windows (:func:`chunk_count`, fixed by the
     batch size), each with its own workspace and gradient buffers (arrays with a leading
-    chunk axis); ``n_threads`` threads share the chunks, and the chunks' gradients are
-    averaged once per minibatch, in a fixed order: the result does not depend on the
-    number of threads. With ``dtype=float32`` the series, the noise, the buffers and a copy of
-    the parameters (refreshed on every call) are float32; the returned gradient is float64
-    either way.
+    chunk axis); ``n_threads`` threads share the chunks (the kernel releases the GIL), and
+    the chunks' gradients are averaged once per minibatch, in a fixed order: the result
+    does not depend on the number of threads. With ``dtype=float32`` the series, the
+    noise, the buffers and a copy of the parameters (refreshed on every call) are
+    float32; the returned gradient is float64 either way.
     """
 
     def __init__(self, model, X, seq_len, tau, batch_size, forcing_strength=1.0, alpha=0.0,
@@ -134,14 +137,16 @@ class WindowGradient:
         blocks = model._views(np.arange(model.parameters.size))
         # The readout part the forcing fixes (B or C, the last two blocks) is not trained.
         fixed = [None] * (len(blocks) - 2) + [model.B, model.C]
-        self.grad_weights = self._pack(
-            [np.zeros((self.n_chunks, *(f if b is None else b).shape), self.dtype)
-             for b, f in zip(blocks, fixed, strict=True)])
-        # Where the kernel writes the chunks' mean: views into the flat gradient, and a
-        # dummy for the untrained block.
-        self._total = self._pack([np.zeros(f.shape) if b is None else b
-                                  for b, f in zip(model._views(self.grad), fixed,
-                                                  strict=True)])
+        self._stacks = [np.zeros((self.n_chunks, *(f if b is None else b).shape), self.dtype)
+                        for b, f in zip(blocks, fixed, strict=True)]
+        # Where the chunks' mean goes: views into the flat gradient (None: untrained).
+        self._totals = list(model._views(self.grad))
+        self._chunk_works = [self._workspace_type(*(w[c] for w in self.workspace))
+                             for c in range(self.n_chunks)]
+        self._chunk_grads = [self._pack([stack[c] for stack in self._stacks])
+                             for c in range(self.n_chunks)]
+        self._losses = np.zeros(self.n_chunks)
+        self._pool = None
         if self.dtype == np.float64:
             self.theta = None
         else:
@@ -183,18 +188,36 @@ class WindowGradient:
     def __call__(self, starts, noise=None):
         k = self.model._kernels
         weights, forcing = self._weights_and_forcing()
-        batch = k.WindowBatch(self.X, starts.reshape(self.n_chunks, self.chunk_size),
-                              self.seq_len, self.tau, self.forcing_strength, self.alpha,
-                              self._chunked_noise(noise))
-        # numba's thread count is per calling thread; set it for this call only.
-        previous = numba.get_num_threads()
-        numba.set_num_threads(self.n_threads)
-        try:
-            loss = k.forward_backward_chunks(weights, forcing, batch, self.workspace,
-                                             self.grad_weights, self._total)
-        finally:
-            numba.set_num_threads(previous)
-        return loss, self.grad
+        starts = starts.reshape(self.n_chunks, self.chunk_size)
+        noise = self._chunked_noise(noise)
+
+        def run(chunks):
+            for c in chunks:
+                batch = k.WindowBatch(self.X, starts[c], self.seq_len, self.tau,
+                                      self.forcing_strength, self.alpha, noise[c])
+                self._losses[c] = k.forward_backward(weights, forcing, batch,
+                                                     self._chunk_works[c],
+                                                     self._chunk_grads[c])
+
+        # Thread j runs chunks j, j + n_threads, ...; this thread runs its own share.
+        shares = [range(j, self.n_chunks, self.n_threads) for j in range(self.n_threads)]
+        others = [self._executor().submit(run, share) for share in shares[1:]]
+        run(shares[0])
+        for future in others:
+            future.result()
+        for stack, total in zip(self._stacks, self._totals, strict=True):
+            if total is not None:
+                average_chunks(stack, total)
+        return float(np.sum(self._losses) / self.n_chunks), self.grad
+
+    def _executor(self):
+        """The threads that run the other chunks, started on first use (the kernel
+        releases the GIL); they end with this object."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.n_threads - 1,
+                                            thread_name_prefix="skchaos-chunk")
+            weakref.finalize(self, self._pool.shutdown, wait=False)
+        return self._pool
 
     def forced_states(self):
         """States (before forcing) of the last call's windows, shape (seq_len, batch, M)."""
