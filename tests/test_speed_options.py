@@ -72,6 +72,9 @@ def test_chunks_and_threads_give_the_minibatch_gradient(name, lorenz):
     np.testing.assert_allclose(states[0, -1], first, rtol=1e-12, atol=1e-12)
 
 
+# float32 compiles the training kernels a second time (half a minute from a cold cache):
+# the slow suite runs it.
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_float32_kernels_agree_with_float64_to_single_precision(name, lorenz):
     model = MODELS[name]().initialise(np.random.RandomState(0))
@@ -89,21 +92,28 @@ def test_float32_kernels_agree_with_float64_to_single_precision(name, lorenz):
     assert single(starts, noise)[0] != loss32
 
 
-def test_float32_and_threads_through_the_estimator(lorenz):
+def test_threads_through_the_estimator_change_nothing(lorenz):
     params = dict(n_hidden=20, sequence_length=30, batch_size=32, batches_per_epoch=2,
                   n_epochs=6, random_state=0)
     ref = ChaoticRNNRegressor(n_threads=1, **params).fit(lorenz)
     threaded = ChaoticRNNRegressor(n_threads=2, **params).fit(lorenz)
     np.testing.assert_array_equal(threaded.dynamics_.parameters, ref.dynamics_.parameters)
     assert threaded.validation_scores_ == ref.validation_scores_
-    single = ChaoticRNNRegressor(precision="float32", **params).fit(lorenz)
-    assert single.dynamics_.parameters.dtype == np.float64
-    assert single.loss_curve_[0] == pytest.approx(ref.loss_curve_[0], rel=1e-4)
-    assert np.all(np.isfinite(single.predict(500)))
     with pytest.raises(ValueError, match="precision"):
         ChaoticRNNRegressor(precision="float16").fit(lorenz)
     with pytest.raises(ValueError, match="n_threads"):
         ChaoticRNNRegressor(n_threads=0).fit(lorenz)
+
+
+@pytest.mark.slow
+def test_float32_through_the_estimator(lorenz):
+    params = dict(n_hidden=20, sequence_length=30, batch_size=32, batches_per_epoch=2,
+                  n_epochs=6, random_state=0)
+    ref = ChaoticRNNRegressor(**params).fit(lorenz)
+    single = ChaoticRNNRegressor(precision="float32", **params).fit(lorenz)
+    assert single.dynamics_.parameters.dtype == np.float64
+    assert single.loss_curve_[0] == pytest.approx(ref.loss_curve_[0], rel=1e-4)
+    assert np.all(np.isfinite(single.predict(500)))
 
 
 @given(st.integers(1, 4096))
