@@ -336,6 +336,10 @@ class ChaoticRNNRegressor(BaseEstimator):
         standardised units, per step) that set ``tau_``.
     data_mean_, data_scale_ : ndarray of shape ``(n_features_in_,)``
         Standardisation applied to the data (zeros and ones if ``standardize=False``).
+    data_range_ : ndarray of shape ``(2, n_features_in_)``
+        The training data's minimum (row 0) and maximum (row 1) per feature, in the data's
+        units (over every fit of a warm start): :mod:`skchaos.analysis` marks fixed points
+        and attractors outside it as extrapolations.
     loss_curve_ : list of float
         Mean training loss per epoch (standardised units).
     validation_scores_ : list of float
@@ -550,6 +554,10 @@ class ChaoticRNNRegressor(BaseEstimator):
         series = np.concatenate(trials)
         mean, scale = ((self.data_mean_, self.data_scale_) if warm
                        else self._standardisation(series))
+        data_range = np.stack([series.min(axis=0), series.max(axis=0)])
+        if warm:
+            data_range = np.stack([np.minimum(self.data_range_[0], data_range[0]),
+                                   np.maximum(self.data_range_[1], data_range[1])])
         _standardise_in_place(series, mean, scale)
         train_series, starts, validate = self._split_validation(series, lengths,
                                                                 n_validation, seq_len)
@@ -559,6 +567,7 @@ class ChaoticRNNRegressor(BaseEstimator):
                                                     config, validate, rng)
 
         self.data_mean_, self.data_scale_ = mean, scale
+        self.data_range_ = data_range
         self.restart_scores_ = restart_scores
         self.dynamics_ = model
         self.tau_ = tau

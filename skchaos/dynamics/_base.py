@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["LatentModel"]
+__all__ = ["LatentModel", "PiecewiseLinear"]
 
 
 class LatentModel(ABC):
@@ -110,6 +110,40 @@ class LatentModel(ABC):
             raise ValueError(f"A context of shape {X_context.shape} cannot force a model of "
                              f"{self.n_features} observed features.")
         return self.free_run(self.forced_state(X_context), n_steps)[0]
+
+
+class PiecewiseLinear(ABC):
+    """A latent model whose step is affine inside each region of a partition of its state
+    space: ``F(z) = J_d z + c_d`` for every ``z`` in region ``d``.
+
+    A region is named by its *code*, a 1-D array of 0/1 (the activation pattern of the
+    model's kinks: one entry per ReLU, two per clipped hidden unit). Fixed points, cycles
+    and their stability are then exact (:mod:`skchaos.analysis`).
+    """
+
+    @abstractmethod
+    def region(self, Z):
+        """The codes of the regions of the states ``Z``: (P,) int8 for a state (M,), (n, P)
+        for states (n, M)."""
+
+    @abstractmethod
+    def affine_maps(self, codes):
+        """The affine maps of the regions ``codes`` (n, P): ``J`` (n, M, M) and ``c`` (n, M)
+        with ``F(z) = J[i] z + c[i]`` inside region ``codes[i]``."""
+
+    @abstractmethod
+    def region_count(self):
+        """How many codes :meth:`all_regions` enumerates (an int, possibly huge)."""
+
+    @abstractmethod
+    def all_regions(self):
+        """Every code a state can have, (region_count(), P) int8; some may be empty sets.
+        Only for small models: the count grows exponentially."""
+
+    @abstractmethod
+    def random_codes(self, n, rng):
+        """``n`` codes (n, P) drawn at random (uniformly over what :meth:`all_regions`
+        enumerates) with the RandomState ``rng``."""
 
 
 def fitted_latent_model(obj):

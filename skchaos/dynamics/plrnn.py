@@ -4,6 +4,7 @@ the almost-linear RNN, whose first units are linear."""
 import numpy as np
 
 from .._kernels import plrnn as _k
+from ._base import PiecewiseLinear
 from ._compiled import CompiledModel, WindowGradient
 
 __all__ = ["ALRNN", "PLRNN"]
@@ -15,7 +16,7 @@ FORCING_SCHEMES = {"identity": _k.IDENTITY_FORCING, "pinv": _k.PINV_FORCING}
 A_BOUND = 0.999
 
 
-class PLRNN(CompiledModel):
+class PLRNN(CompiledModel, PiecewiseLinear):
     """Piecewise-linear RNN with diagonal ``A``, off-diagonal ``W`` and bias ``h``.
 
     Observations are ``x = B z``. Under ``forcing="pinv"`` (the paper's scheme) ``B`` is
@@ -174,6 +175,32 @@ class PLRNN(CompiledModel):
     def weights(self):
         """The parameters as the kernels take them."""
         return _k.Weights(self.a, self.W, self.h, self.B, self.C, self.n_linear)
+
+    # ---------------------------------------------------------- linear regions
+    # A region's code is the sign pattern of the ReLU units (the last M - n_linear): one bit
+    # per unit, 2^P regions, each an orthant, so every code is a non-empty region.
+    def region(self, Z):
+        return (np.asarray(Z)[..., self.n_linear:] > 0.0).astype(np.int8)
+
+    def affine_maps(self, codes):
+        codes = np.atleast_2d(codes)
+        slopes = np.ones((len(codes), self.n_latent))
+        slopes[:, self.n_linear:] = codes
+        J = self.W[None, :, :] * slopes[:, None, :]
+        diagonal = np.arange(self.n_latent)
+        J[:, diagonal, diagonal] += self.a
+        return J, np.broadcast_to(self.h, (len(codes), self.n_latent)).copy()
+
+    def region_count(self):
+        return 2 ** (self.n_latent - self.n_linear)
+
+    def all_regions(self):
+        n_bits = self.n_latent - self.n_linear
+        index = np.arange(2 ** n_bits)[:, None]
+        return ((index >> np.arange(n_bits)) & 1).astype(np.int8)
+
+    def random_codes(self, n, rng):
+        return rng.randint(0, 2, size=(n, self.n_latent - self.n_linear)).astype(np.int8)
 
 
 class PLRNNGradient(WindowGradient):

@@ -4,13 +4,14 @@ with a one-hidden-layer piecewise-linear network ``phi``, standard or clipped.""
 import numpy as np
 
 from .._kernels import shallow as _k
+from ._base import PiecewiseLinear
 from ._compiled import CompiledModel, WindowGradient
 from .plrnn import A_BOUND, FORCING_SCHEMES
 
 __all__ = ["ShallowPLRNN"]
 
 
-class ShallowPLRNN(CompiledModel):
+class ShallowPLRNN(CompiledModel, PiecewiseLinear):
     """Shallow PLRNN: a diagonal linear part plus a one-hidden-layer ReLU network.
 
     ``z_t = a * z_{t-1} + W1 phi(z_{t-1}) + h1`` with L hidden units and
@@ -206,6 +207,64 @@ class ShallowPLRNN(CompiledModel):
         """The parameters as the kernels take them."""
         return _k.ShallowWeights(self.a, self.W1, self.W2, self.h1, self.h2, self.B, self.C,
                                  int(self.clipped))
+
+    # ---------------------------------------------------------- linear regions
+    # A region's code is [u + h2 > 0] for the L hidden units (u = W2 z), followed for the
+    # clipped model by [u > 0]: each clipped unit has three pieces (off, ramp, saturated),
+    # so a code has 2L bits of which 3^L combinations are possible.
+    def region(self, Z):
+        U = np.asarray(Z) @ self.W2.T
+        active = U + self.h2 > 0.0
+        if self.clipped:
+            active = np.concatenate([active, U > 0.0], axis=-1)
+        return active.astype(np.int8)
+
+    def affine_maps(self, codes):
+        codes = np.atleast_2d(codes)
+        L = self.n_hidden
+        shifted = codes[:, :L].astype(np.float64)
+        slopes = shifted - codes[:, L:] if self.clipped else shifted
+        J = np.einsum("il,nl,lj->nij", self.W1, slopes, self.W2)
+        diagonal = np.arange(self.n_latent)
+        J[:, diagonal, diagonal] += self.a
+        c = self.h1 + (shifted * self.h2) @ self.W1.T
+        return J, c
+
+    def _unit_pieces(self):
+        """Per hidden unit, the codes ([u + h2 > 0], [u > 0]) its pieces can have."""
+        if not self.clipped:
+            return [[(0,), (1,)]] * self.n_hidden
+        # u + h2 > 0 and u > 0 are nested half-lines: h2 > 0 allows (0, 0), (1, 0),
+        # (1, 1); h2 < 0 allows (0, 0), (0, 1), (1, 1); h2 = 0 only the two ends.
+        pieces = []
+        for h in self.h2:
+            middle = [(1, 0)] if h > 0 else [(0, 1)] if h < 0 else []
+            pieces.append([(0, 0), *middle, (1, 1)])
+        return pieces
+
+    def region_count(self):
+        return int(np.prod([len(p) for p in self._unit_pieces()], dtype=object))
+
+    def all_regions(self):
+        pieces = self._unit_pieces()
+        grids = np.meshgrid(*[np.arange(len(p)) for p in pieces], indexing="ij")
+        choice = np.stack([g.ravel() for g in grids], axis=1)
+        return self._codes_from_choices(choice, pieces)
+
+    def random_codes(self, n, rng):
+        pieces = self._unit_pieces()
+        choice = np.stack([rng.randint(len(p), size=n) for p in pieces], axis=1)
+        return self._codes_from_choices(choice, pieces)
+
+    def _codes_from_choices(self, choice, pieces):
+        L = self.n_hidden
+        codes = np.zeros((len(choice), 2 * L if self.clipped else L), dtype=np.int8)
+        for unit, unit_pieces in enumerate(pieces):
+            table = np.array(unit_pieces, dtype=np.int8)[choice[:, unit]]
+            codes[:, unit] = table[:, 0]
+            if self.clipped:
+                codes[:, L + unit] = table[:, 1]
+        return codes
 
 
 class ShallowPLRNNGradient(WindowGradient):

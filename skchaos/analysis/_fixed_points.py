@@ -1,0 +1,186 @@
+"""fixed_points and cycles: the public search for a fitted model's periodic orbits."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from ._context import latent_orbit, model_context
+from ._orbits import OrbitTable, make_orbit, sort_orbits
+from ._search import DEFAULT_PATIENCE, exhaustive_search, heuristic_search
+
+# Steps of the free run whose states seed the search (the model's own attractor).
+SEED_RUN_STEPS = 2000
+# Starts per batch of the heuristic search, so that a batch's matrices (n, M, M) per step
+# of the cycle hold about this many numbers.
+START_BATCH_ELEMENTS = 2**16
+MAX_BATCH_PART = 64
+METHODS = ("heuristic", "exhaustive")
+
+
+def fixed_points(estimator, *, method="heuristic", max_starts=20000,
+                 patience=DEFAULT_PATIENCE, max_iter=50, max_sequences=2**20,
+                 random_state=None):
+    """The fixed points of a fitted piecewise-linear model, with their stability.
+
+    Inside each linear region the model's step is affine, ``z -> J z + c``, so a fixed
+    point in that region solves ``(I - J) z = c`` exactly. The heuristic search (SCYFI,
+    Eisenmann et al., NeurIPS 2023) starts from a region, solves, moves to the region the
+    solution lies in and repeats until they agree; it starts from the regions of a free
+    run of the model (its attractor), of random states around it, and of random codes, and
+    stops after ``patience`` starts in a row without a new fixed point. The exhaustive
+    search solves every region (small models only).
+
+    Parameters
+    ----------
+    estimator : fitted ChaoticRNNRegressor, FrozenEstimator or skchaos.dynamics model
+        A fitted estimator (positions are reported in the units of the data it was fitted
+        on) or a piecewise-linear latent model (positions in its own units).
+    method : {"heuristic", "exhaustive"}, default="heuristic"
+        The search. ``"exhaustive"`` is exact but solves one system per region (2^P for a
+        PLRNN with P ReLU units, 3^L for a clipped shallow PLRNN with L hidden units).
+    max_starts : int, default=20000
+        Most starts of the heuristic search.
+    patience : int, default=1000
+        The heuristic search stops after this many starts in a row found nothing new.
+    max_iter : int, default=50
+        Most "solve, move" iterations per start.
+    max_sequences : int, default=2**20
+        The exhaustive search refuses models with more regions than this.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the random starts.
+
+    Returns
+    -------
+    orbits : OrbitTable
+        A list of :class:`Orbit` records (stable first): position in the data's units,
+        eigenvalues of the Jacobian, ``kind`` (stable node/focus, saddle, saddle-focus,
+        unstable node/focus), ``n_unstable`` and ``in_data_range``. ``to_frame()`` gives a
+        DataFrame when pandas is installed.
+
+    See Also
+    --------
+    cycles : the same search for k-cycles.
+    attractors : which attractors free runs from many initial states reach.
+
+    Notes
+    -----
+    The heuristic search cannot prove that it found every fixed point; on models small
+    enough for the exhaustive search it found all of them in the tests. A fixed point
+    outside the data's range (``in_data_range`` False) is an extrapolation: the data
+    never constrained the model there.
+
+    Examples
+    --------
+    A one-unit clipped shallow PLRNN, ``z -> z/2 - 1 + 2 (relu(z + 1) - relu(z))``, has two
+    stable fixed points (at -2 and 2, slope 1/2) and an unstable one between them (slope
+    5/2):
+
+    >>> from skchaos.dynamics import ShallowPLRNN
+    >>> from skchaos.analysis import fixed_points
+    >>> model = ShallowPLRNN(1, 1, n_hidden=1)
+    >>> model.a[:], model.W1[:], model.W2[:], model.h2[:], model.h1[:] = 0.5, 2, 1, 1, -1
+    >>> orbits = fixed_points(model, random_state=0)
+    >>> [(round(float(o.position[0]), 3), o.kind) for o in orbits]
+    [(2.0, 'stable node'), (-2.0, 'stable node'), (-0.667, 'unstable node')]
+    """
+    return cycles(estimator, 1, method=method, max_starts=max_starts, patience=patience,
+                  max_iter=max_iter, max_sequences=max_sequences, random_state=random_state)
+
+
+def cycles(estimator, period, *, method="heuristic", max_starts=20000,
+           patience=DEFAULT_PATIENCE, max_iter=50, max_sequences=2**20, random_state=None):
+    """The cycles of exactly ``period`` steps of a fitted piecewise-linear model.
+
+    A k-cycle visits k linear regions; along them the k-fold map is affine, so the cycle
+    solves one linear system. The search is :func:`fixed_points`' over sequences of k
+    regions, started from k consecutive states of a free run (at random offsets), from
+    random states and from random codes. Each cycle is reported once (from the state whose
+    region sequence sorts first) and only at its minimal period: fixed points and cycles of
+    periods dividing ``period`` are left out.
+
+    Parameters
+    ----------
+    estimator : fitted ChaoticRNNRegressor, FrozenEstimator or skchaos.dynamics model
+        As in :func:`fixed_points`.
+    period : int
+        The cycle's period in steps, at least 1 (1: fixed points).
+    method, max_starts, patience, max_iter, max_sequences, random_state
+        As in :func:`fixed_points`; the exhaustive search solves (regions)^period systems.
+
+    Returns
+    -------
+    orbits : OrbitTable
+        :class:`Orbit` records: ``points`` (period, n_features) in the data's units in the
+        order visited, Floquet multipliers (eigenvalues of the product of the Jacobians
+        along the cycle) as ``eigenvalues``, ``kind``, ``n_unstable``, ``in_data_range``.
+
+    See Also
+    --------
+    fixed_points : the same search for period 1.
+
+    Examples
+    --------
+    ``z -> -z/2 + 1 - 2 (relu(z + 1) - relu(z))`` flips its state about an unstable fixed
+    point and has the stable 2-cycle -2, 2:
+
+    >>> from skchaos.dynamics import ShallowPLRNN
+    >>> from skchaos.analysis import cycles
+    >>> model = ShallowPLRNN(1, 1, n_hidden=1)
+    >>> model.a[:], model.W1[:], model.W2[:], model.h2[:], model.h1[:] = -0.5, -2, 1, 1, 1
+    >>> (cycle,) = cycles(model, 2, random_state=0)
+    >>> cycle.points.ravel(), cycle.kind, cycle.eigenvalues.real
+    (array([-2.,  2.]), 'stable node', array([0.25]))
+    """
+    context = model_context(estimator)
+    _check_search(period, method, max_starts, patience, max_iter, max_sequences)
+    model = context.model
+    if method == "exhaustive":
+        found = exhaustive_search(model, period, max_sequences)
+    else:
+        rng = check_random_state(random_state)
+        starts = _starts(model, context.start, period, rng)
+        found, _ = heuristic_search(model, period, starts, max_iter=max_iter,
+                                    patience=patience, max_starts=max_starts)
+    orbits = [make_orbit(solution, context) for solution in found.values()]
+    centre = context.observe(context.start)[0]
+    return OrbitTable(sort_orbits(orbits, centre))
+
+
+def _check_search(period, method, max_starts, patience, max_iter, max_sequences):
+    if not isinstance(period, Integral) or isinstance(period, bool):
+        raise TypeError(f"period must be an int, got {type(period).__name__}.")
+    if period < 1:
+        raise ValueError(f"period must be >= 1 (1: fixed points), got {period}.")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
+    for name, value in (("max_starts", max_starts), ("patience", patience),
+                        ("max_iter", max_iter), ("max_sequences", max_sequences)):
+        if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}.")
+
+
+def _starts(model, start, period, rng):
+    """Batches of region sequences (n, k, P) to start from, a third each from k consecutive
+    states of the model's free run (at random offsets), a third from random states around
+    it (1, 3 or 10 times its spread), a third random codes."""
+    run = latent_orbit(model, start, SEED_RUN_STEPS + period)
+    run = run[len(run) // 4:]  # past the transient from the start state
+    run = run[np.isfinite(run).all(axis=1) & (np.abs(run).max(axis=1) < 1e100)]
+    if len(run) < period:
+        run = np.zeros((period, model.n_latent))
+    # At least 1 per unit (the data's scale in an estimator's standardised units).
+    centre, spread = run.mean(axis=0), np.maximum(run.std(axis=0), 1.0)
+    run_codes = model.region(run)
+    third = int(np.clip(START_BATCH_ELEMENTS // (model.n_latent ** 2 * period) // 3, 1,
+                        MAX_BATCH_PART))
+    scales = np.array([1.0, 3.0, 10.0])
+    while True:
+        offsets = rng.randint(len(run) - period + 1, size=third)
+        from_run = run_codes[offsets[:, None] + np.arange(period)]
+        scale = scales[rng.randint(len(scales), size=(third, 1, 1))]
+        states = centre + scale * spread * rng.standard_normal((third, period, len(centre)))
+        random = model.random_codes(third * period, rng).reshape(third, period, -1)
+        # Interleaved, so that a batch cut short by max_starts still mixes the three.
+        yield np.stack([from_run, model.region(states), random], axis=1).reshape(
+            3 * third, period, -1)
