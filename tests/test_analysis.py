@@ -13,6 +13,7 @@ from sklearn.preprocessing import StandardScaler
 
 from skchaos import ChaoticRNNRegressor
 from skchaos.analysis import attractors, cycles, fixed_points, plot_orbits
+from skchaos.analysis._attractors import _return_period
 from skchaos.analysis._orbits import orbit_kind
 from skchaos.analysis._search import canonical_key
 from skchaos.dynamics import ALRNN, PLRNN, LatentModel, ShallowPLRNN
@@ -65,8 +66,10 @@ def test_each_region_map_is_the_models_step_and_jacobian(kind):
     model = random_model(kind, 0)
     Z = 3.0 * np.random.RandomState(1).standard_normal((200, model.n_latent))
     J, c = model.affine_maps(model.region(Z))
-    for z, J_z, c_z in zip(Z, J, c, strict=True):
+    after = model.steps(Z)
+    for z, J_z, c_z, z_next in zip(Z, J, c, after, strict=True):
         np.testing.assert_allclose(J_z @ z + c_z, model.step(z), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(z_next, model.step(z), rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(J_z, model.jacobian(z), rtol=1e-12, atol=1e-12)
     # Every code a state has is one the enumeration lists.
     listed = {code.tobytes() for code in model.all_regions()}
@@ -240,7 +243,7 @@ def test_attractors_find_both_stable_points_and_a_cycle():
     flip = ShallowPLRNN(1, 1, n_hidden=1)
     flip.a[:], flip.W1[:], flip.W2[:], flip.h2[:], flip.h1[:] = -0.5, -2.0, 1.0, 1.0, 1.0
     (cycle,) = attractors(flip, n_initial=8, n_transient=200, n_steps=100, random_state=0)
-    assert (cycle.kind, cycle.period, cycle.n_runs) == ("cycle", 2, 8)
+    assert (cycle.kind, cycle.period, cycle.return_period, cycle.n_runs) == ("cycle", 2, 2, 8)
     assert not attractors(flip, n_initial=8, n_transient=200, n_steps=100,
                           random_state=0).multistable
 
@@ -253,6 +256,20 @@ def test_attractors_compare_with_data(fitted, lorenz_train):
     assert any(a.divergence is not None for a in report)
     with pytest.raises(ValueError, match="X must have shape"):
         attractors(fitted, n_initial=2, n_steps=20, X=lorenz_train[:, :2])
+
+
+@pytest.mark.parametrize("period, doubled, expected", [(115.3, False, 115),
+                                                       (40.7, True, 81)])
+def test_the_return_period_of_a_quasi_periodic_signal(period, doubled, expected):
+    # Rössler-like: a loop of non-integer period in steps (no exact recurrence), its
+    # period-doubled form returning only every second turn.
+    t = np.arange(20000)
+    phase = 2 * np.pi * t / period
+    radius = 1.0 + (0.4 * np.cos(phase / 2) if doubled else 0.0)
+    X = np.column_stack([radius * np.cos(phase), radius * np.sin(phase)])
+    assert _return_period(X, np.ones(2)) == expected
+    assert _return_period(np.random.RandomState(0).standard_normal((4000, 2)),
+                          np.ones(2)) is None
 
 
 # ----------------------------------------------------------------- bad input

@@ -17,10 +17,19 @@ UNBOUNDED_EXTENT = 1000.0
 # Two states closer than this (relative to the data's scale) are the same state: a run
 # that returns to within it is periodic.
 RECURRENCE_TOL = 1e-7
-# lambda_max above this many nats per run length marks chaos: a quasi-periodic orbit's
-# QR estimate is of order 1 / n_steps.
-CHAOS_MARGIN = 5.0
+# lambda_max above this many nats per run length marks chaos, below minus this many a run
+# still converging to a fixed point or cycle: a quasi-periodic orbit's QR estimate is of
+# order 1 / n_steps (|lambda n_steps| < 0.2 on the tests' invariant circles; chaotic
+# Lorenz-63 runs give about 90).
+CHAOS_MARGIN = 2.0
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+# A run returns near its start after p steps when, on average, every feature comes back
+# within this fraction of the data's scale, having first gone at least RETURN_AWAY away
+# (Rössler models at c = 2.5 and 3.5 give the same return periods at 0.05, 0.1, 0.15).
+RETURN_TOL = 0.1
+RETURN_AWAY = 0.5
+# States of a run whose returns are measured (evenly spaced over its first half).
+RETURN_SAMPLES = 200
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,10 +40,17 @@ class Attractor:
     ----------
     kind : str
         ``"fixed point"``, ``"cycle"``, ``"quasi-periodic"`` (bounded, aperiodic,
-        lambda_max about 0), ``"chaotic"`` (lambda_max > 0) or ``"unbounded"`` (the runs
-        left every bound: not an attractor but a blow-up).
+        lambda_max about 0), ``"chaotic"`` (lambda_max > 0), ``"converging"`` (still
+        approaching a fixed point or cycle after ``n_transient`` steps: lambda_max < 0
+        but no exact recurrence yet) or ``"unbounded"`` (the runs left every bound: not
+        an attractor but a blow-up).
     period : int or None
-        The period in steps of a cycle (1 for a fixed point), else None.
+        The exact period in steps of a cycle (1 for a fixed point), else None.
+    return_period : int or None
+        Steps after which the run comes back near where it was (every feature within 10%
+        of the data's scale, on average over the run): the period of a cycle, the mean
+        return time of a quasi-periodic orbit (which has no exact period), None for a
+        fixed point or a chaotic run that never comes back that close.
     n_runs : int
         How many of the runs reached it.
     basin_fraction : float
@@ -55,6 +71,7 @@ class Attractor:
 
     kind: str
     period: int | None
+    return_period: int | None
     n_runs: int
     basin_fraction: float
     max_lyapunov: float
@@ -65,7 +82,8 @@ class Attractor:
 
     def as_record(self):
         """The attractor as a flat dict of plain values (one row of a table)."""
-        record = {"kind": self.kind, "period": self.period, "n_runs": self.n_runs,
+        record = {"kind": self.kind, "period": self.period,
+                  "return_period": self.return_period, "n_runs": self.n_runs,
                   "basin_fraction": self.basin_fraction, "max_lyapunov": self.max_lyapunov,
                   "from_data": self.from_data, "in_data_range": self.in_data_range}
         if self.divergence is not None:
@@ -264,7 +282,7 @@ def _attractor(model, context, runs, members, box, n_runs, X):
     first = runs[members[0]]
     from_data = 0 in members
     if not first.bounded:
-        return Attractor("unbounded", None, len(members), len(members) / n_runs, np.nan,
+        return Attractor("unbounded", None, None, len(members), len(members) / n_runs, np.nan,
                          from_data, False if context.data_range is not None else None, None,
                          first.observations)
     n_steps = len(first.observations)
@@ -272,16 +290,46 @@ def _attractor(model, context, runs, members, box, n_runs, X):
     if first.period is not None:
         kind = "fixed point" if first.period == 1 else "cycle"
     else:
-        kind = "chaotic" if lyapunov > CHAOS_MARGIN / n_steps else "quasi-periodic"
+        kind = ("chaotic" if lyapunov > CHAOS_MARGIN / n_steps
+                else "converging" if lyapunov < -CHAOS_MARGIN / n_steps
+                else "quasi-periodic")
     divergence = None if X is None else float(state_space_divergence(X, first.observations))
-    return Attractor(kind, first.period, len(members), len(members) / n_runs, lyapunov,
-                     from_data, context.in_data_range(first.observations), divergence,
+    return_period = (first.period if first.period not in (None, 1)
+                     else _return_period(first.observations, context.data_scale))
+    return Attractor(kind, first.period, return_period, len(members),
+                     len(members) / n_runs, lyapunov, from_data,
+                     context.in_data_range(first.observations), divergence,
                      first.observations)
 
 
+def _return_period(X, scale):
+    """The first lag after which the run, having gone away (mean distance above
+    RETURN_AWAY), comes back within RETURN_TOL of where it was (mean over sampled states of
+    the largest feature distance in units of ``scale``), at the bottom of that dip; None
+    when it never does."""
+    half = len(X) // 2
+    starts = np.linspace(0, half - 1, min(RETURN_SAMPLES, half)).astype(int)
+    lags = np.arange(1, half)
+    distance = np.empty(len(lags))
+    for first in range(0, len(lags), 256):  # 256 lags at a time bounds the memory
+        block = lags[first:first + 256]
+        moved = np.abs(X[starts[None, :] + block[:, None]] - X[starts][None]) / scale
+        distance[first:first + 256] = moved.max(axis=2).mean(axis=1)
+    away = np.maximum.accumulate(distance) > RETURN_AWAY
+    back = np.flatnonzero(away & (distance < RETURN_TOL))
+    if not len(back):
+        return None
+    dip_end = back[0] + np.argmax(distance[back[0]:] >= RETURN_TOL)
+    if dip_end == back[0]:  # still inside the dip at the last lag
+        dip_end = len(distance)
+    return int(lags[back[0] + np.argmin(distance[back[0]:dip_end])])
+
+
 def _max_lyapunov(model, z0, n_steps):
-    frame = np.zeros((1, model.n_latent))
-    frame[0, 0] = 1.0
+    # A random direction: a unit vector can be an eigenvector of every Jacobian (a PLRNN
+    # unit whose ReLU is off only feeds itself) and miss the leading exponent.
+    frame = np.random.RandomState(0).standard_normal((1, model.n_latent))
+    frame /= np.linalg.norm(frame)
     running = np.zeros((1, 1))
     exponents, _ = model.tangent_spectrum(z0, QRSchedule(0, n_steps, 1), frame, running)
     return float(exponents[0])

@@ -13,7 +13,7 @@ from ._search import DEFAULT_PATIENCE, exhaustive_search, heuristic_search
 SEED_RUN_STEPS = 2000
 # Starts per batch of the heuristic search, so that a batch's matrices (n, M, M) per step
 # of the cycle hold about this many numbers.
-START_BATCH_ELEMENTS = 2**16
+START_BATCH_ELEMENTS = 2**18
 MAX_BATCH_PART = 64
 METHODS = ("heuristic", "exhaustive")
 

@@ -51,8 +51,7 @@ def _run_through_regions(model, Z, period):
     z = Z
     for step in range(period):
         states[:, step] = z
-        J, c = model.affine_maps(model.region(z))
-        z = np.einsum("nij,nj->ni", J, z) + c
+        z = model.steps(z)
     return states, z
 
 

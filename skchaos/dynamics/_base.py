@@ -132,6 +132,10 @@ class PiecewiseLinear(ABC):
         with ``F(z) = J[i] z + c[i]`` inside region ``codes[i]``."""
 
     @abstractmethod
+    def steps(self, Z):
+        """One step from each row of ``Z`` (n, M), vectorised: (n, M)."""
+
+    @abstractmethod
     def region_count(self):
         """How many codes :meth:`all_regions` enumerates (an int, possibly huge)."""
 

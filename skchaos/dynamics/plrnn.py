@@ -191,6 +191,11 @@ class PLRNN(CompiledModel, PiecewiseLinear):
         J[:, diagonal, diagonal] += self.a
         return J, np.broadcast_to(self.h, (len(codes), self.n_latent)).copy()
 
+    def steps(self, Z):
+        phi = np.array(Z, dtype=np.float64)
+        np.maximum(phi[:, self.n_linear:], 0.0, out=phi[:, self.n_linear:])
+        return Z * self.a + phi @ self.W.T + self.h
+
     def region_count(self):
         return 2 ** (self.n_latent - self.n_linear)
 

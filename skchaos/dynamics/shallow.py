@@ -230,6 +230,13 @@ class ShallowPLRNN(CompiledModel, PiecewiseLinear):
         c = self.h1 + (shifted * self.h2) @ self.W1.T
         return J, c
 
+    def steps(self, Z):
+        U = Z @ self.W2.T
+        phi = np.maximum(U + self.h2, 0.0)
+        if self.clipped:
+            phi -= np.maximum(U, 0.0)
+        return Z * self.a + phi @ self.W1.T + self.h1
+
     def _unit_pieces(self):
         """Per hidden unit, the codes ([u + h2 > 0], [u > 0]) its pieces can have."""
         if not self.clipped:
