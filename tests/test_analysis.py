@@ -210,6 +210,17 @@ def test_positions_are_in_the_data_units(fitted, lorenz_train):
                                   [o.position for o in orbits])
 
 
+def test_the_data_seed_the_search(fitted, lorenz_train):
+    with_data = fixed_points(fitted, X=lorenz_train, random_state=0)
+    without = fixed_points(fitted, random_state=0)
+    assert {canonical_key(o.regions) for o in without} <= \
+        {canonical_key(o.regions) for o in with_data}
+    with pytest.raises(ValueError, match="X has 2 features, the model observes 3"):
+        fixed_points(fitted, X=lorenz_train[:, :2])
+    with pytest.raises(ValueError, match="NaN"):
+        fixed_points(fitted, X=np.full((10, 3), np.nan))
+
+
 def test_tables_print_and_convert(fitted):
     orbits = fixed_points(fitted, random_state=0)
     text = str(orbits)

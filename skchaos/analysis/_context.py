@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
+from sklearn.utils import check_array
 
 from ..dynamics._base import LatentModel, PiecewiseLinear, fitted_latent_model
 
@@ -19,13 +20,15 @@ class ModelContext:
     """A fitted model as the analysis sees it.
 
     ``observe`` maps latent states (n, M) to observations in the data's units (n, N),
-    ``unscale`` the model's observations (a free run's output) to the data's units;
+    ``unscale`` the model's observations (a free run's output) to the data's units and
+    ``to_model`` data back to the model's;
     ``data_range`` is the training data's (2, N) min and max, or None for a bare model;
     ``data_scale`` the per-feature scale (N,) in which positions are compared.
     """
 
     model: LatentModel
     unscale: object
+    to_model: object
     start: np.ndarray
     data_range: np.ndarray | None
     data_scale: np.ndarray
@@ -64,7 +67,8 @@ def model_context(estimator):
     if start is None:
         start = np.zeros(model.n_latent)
     if isinstance(estimator, LatentModel):
-        return ModelContext(model, _unchanged, start, None, np.ones(model.n_features))
+        return ModelContext(model, _unchanged, _unchanged, start, None,
+                            np.ones(model.n_features))
     fitted = getattr(estimator, "estimator", estimator)  # through a FrozenEstimator
     mean, scale = fitted.data_mean_, fitted.data_scale_
     data_range = getattr(fitted, "data_range_", None)
@@ -72,12 +76,30 @@ def model_context(estimator):
     def unscale(X):
         return X * scale + mean
 
-    return ModelContext(model, unscale, start, data_range, np.broadcast_to(
-        np.asarray(scale, dtype=np.float64), (model.n_features,)).copy())
+    data_scale = np.broadcast_to(np.asarray(scale, dtype=np.float64),
+                                 (model.n_features,)).copy()
+    return ModelContext(model, unscale, fitted._transform_input, start, data_range,
+                        data_scale)
 
 
 def _unchanged(X):
     return X
+
+
+def forced_states(context, X, max_rows):
+    """The latent states along the first ``max_rows`` rows of data ``X`` (data units), each
+    forced from its row after a model step from the previous one, as in training."""
+    X = check_array(X, dtype=np.float64, input_name="X")
+    if X.shape[1] != context.model.n_features:
+        raise ValueError(f"X has {X.shape[1]} features, the model observes "
+                         f"{context.model.n_features}.")
+    X = np.ascontiguousarray(context.to_model(X[:max_rows]))
+    model = context.model
+    Z = np.empty((len(X), model.n_latent))
+    Z[0] = model.force(X[0])
+    for t in range(1, len(X)):
+        Z[t] = model.force(X[t], model.step(Z[t - 1]))
+    return Z
 
 
 def latent_orbit(model, z0, n_steps):

@@ -5,12 +5,14 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._context import latent_orbit, model_context
+from ._context import forced_states, latent_orbit, model_context
 from ._orbits import OrbitTable, make_orbit, sort_orbits
 from ._search import DEFAULT_PATIENCE, exhaustive_search, heuristic_search
 
 # Steps of the free run whose states seed the search (the model's own attractor).
 SEED_RUN_STEPS = 2000
+# Rows of the user's data whose forced states seed the search.
+SEED_DATA_ROWS = 5000
 # Starts per batch of the heuristic search, so that a batch's matrices (n, M, M) per step
 # of the cycle hold about this many numbers.
 START_BATCH_ELEMENTS = 2**18
@@ -18,7 +20,7 @@ MAX_BATCH_PART = 64
 METHODS = ("heuristic", "exhaustive")
 
 
-def fixed_points(estimator, *, method="heuristic", max_starts=20000,
+def fixed_points(estimator, *, X=None, method="heuristic", max_starts=20000,
                  patience=DEFAULT_PATIENCE, max_iter=50, max_sequences=2**20,
                  random_state=None):
     """The fixed points of a fitted piecewise-linear model, with their stability.
@@ -28,14 +30,18 @@ def fixed_points(estimator, *, method="heuristic", max_starts=20000,
     Eisenmann et al., NeurIPS 2023) starts from a region, solves, moves to the region the
     solution lies in and repeats until they agree; it starts from the regions of a free
     run of the model (its attractor), of random states around it, and of random codes, and
-    stops after ``patience`` starts in a row without a new fixed point. The exhaustive
-    search solves every region (small models only).
+    stops after ``patience`` starts in a row without a new fixed point; with data ``X``
+    it also starts from the regions the data put the model in. The exhaustive search
+    solves every region (small models only).
 
     Parameters
     ----------
     estimator : fitted ChaoticRNNRegressor, FrozenEstimator or skchaos.dynamics model
         A fitted estimator (positions are reported in the units of the data it was fitted
         on) or a piecewise-linear latent model (positions in its own units).
+    X : array-like of shape (n_samples, n_features), default=None
+        Data in the units the estimator was fitted on: the heuristic search also starts
+        from the regions of the states forced along its first 5000 rows.
     method : {"heuristic", "exhaustive"}, default="heuristic"
         The search. ``"exhaustive"`` is exact but solves one system per region (2^P for a
         PLRNN with P ReLU units, 3^L for a clipped shallow PLRNN with L hidden units).
@@ -84,11 +90,12 @@ def fixed_points(estimator, *, method="heuristic", max_starts=20000,
     >>> [(round(float(o.position[0]), 3), o.kind) for o in orbits]
     [(2.0, 'stable node'), (-2.0, 'stable node'), (-0.667, 'unstable node')]
     """
-    return cycles(estimator, 1, method=method, max_starts=max_starts, patience=patience,
-                  max_iter=max_iter, max_sequences=max_sequences, random_state=random_state)
+    return cycles(estimator, 1, X=X, method=method, max_starts=max_starts,
+                  patience=patience, max_iter=max_iter, max_sequences=max_sequences,
+                  random_state=random_state)
 
 
-def cycles(estimator, period, *, method="heuristic", max_starts=20000,
+def cycles(estimator, period, *, X=None, method="heuristic", max_starts=20000,
            patience=DEFAULT_PATIENCE, max_iter=50, max_sequences=2**20, random_state=None):
     """The cycles of exactly ``period`` steps of a fitted piecewise-linear model.
 
@@ -105,7 +112,7 @@ def cycles(estimator, period, *, method="heuristic", max_starts=20000,
         As in :func:`fixed_points`.
     period : int
         The cycle's period in steps, at least 1 (1: fixed points).
-    method, max_starts, patience, max_iter, max_sequences, random_state
+    X, method, max_starts, patience, max_iter, max_sequences, random_state
         As in :func:`fixed_points`; the exhaustive search solves (regions)^period systems.
 
     Returns
@@ -139,7 +146,11 @@ def cycles(estimator, period, *, method="heuristic", max_starts=20000,
         found = exhaustive_search(model, period, max_sequences)
     else:
         rng = check_random_state(random_state)
-        starts = _starts(model, context.start, period, rng)
+        seeds = [latent_orbit(model, context.start, SEED_RUN_STEPS + period)]
+        seeds[0] = seeds[0][len(seeds[0]) // 4:]  # past the transient from the start state
+        if X is not None:
+            seeds.append(forced_states(context, X, SEED_DATA_ROWS))
+        starts = _starts(model, seeds, period, rng)
         found, _ = heuristic_search(model, period, starts, max_iter=max_iter,
                                     patience=patience, max_starts=max_starts)
     orbits = [make_orbit(solution, context) for solution in found.values()]
@@ -160,24 +171,29 @@ def _check_search(period, method, max_starts, patience, max_iter, max_sequences)
             raise ValueError(f"{name} must be a positive int, got {value!r}.")
 
 
-def _starts(model, start, period, rng):
+def _starts(model, trajectories, period, rng):
     """Batches of region sequences (n, k, P) to start from, a third each from k consecutive
-    states of the model's free run (at random offsets), a third from random states around
-    it (1, 3 or 10 times its spread), a third random codes."""
-    run = latent_orbit(model, start, SEED_RUN_STEPS + period)
-    run = run[len(run) // 4:]  # past the transient from the start state
-    run = run[np.isfinite(run).all(axis=1) & (np.abs(run).max(axis=1) < 1e100)]
-    if len(run) < period:
-        run = np.zeros((period, model.n_latent))
+    states of the latent ``trajectories`` (the model's free run, the data's forced states;
+    a random one at a random offset each time), from random states around the first (1,
+    3 or 10 times its spread), and random codes."""
+    kept = []
+    for Z in trajectories:
+        Z = Z[np.isfinite(Z).all(axis=1) & (np.abs(Z).max(axis=1) < 1e100)]
+        if len(Z) >= period:
+            kept.append(Z)
+    if not kept:
+        kept = [np.zeros((period, model.n_latent))]
+    run = kept[0]
     # At least 1 per unit (the data's scale in an estimator's standardised units).
     centre, spread = run.mean(axis=0), np.maximum(run.std(axis=0), 1.0)
-    run_codes = model.region(run)
+    codes = [model.region(Z) for Z in kept]
     third = int(np.clip(START_BATCH_ELEMENTS // (model.n_latent ** 2 * period) // 3, 1,
                         MAX_BATCH_PART))
     scales = np.array([1.0, 3.0, 10.0])
     while True:
-        offsets = rng.randint(len(run) - period + 1, size=third)
-        from_run = run_codes[offsets[:, None] + np.arange(period)]
+        source = codes[rng.randint(len(codes))]
+        offsets = rng.randint(len(source) - period + 1, size=third)
+        from_run = source[offsets[:, None] + np.arange(period)]
         scale = scales[rng.randint(len(scales), size=(third, 1, 1))]
         states = centre + scale * spread * rng.standard_normal((third, period, len(centre)))
         random = model.random_codes(third * period, rng).reshape(third, period, -1)
