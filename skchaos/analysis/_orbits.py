@@ -82,13 +82,14 @@ class Orbit:
 
     @property
     def stable(self):
-        """Whether the orbit attracts its neighbourhood (every |eigenvalue| < 1)."""
+        """Whether the orbit attracts its neighbourhood (every eigenvalue of modulus
+        below 1)."""
         return bool(np.all(np.abs(self.eigenvalues) < 1.0 - UNIT_CIRCLE_TOL))
 
     @property
     def spectral_radius(self):
-        """The largest |eigenvalue|: the growth per period of the most unstable
-        perturbation."""
+        """The largest modulus of the eigenvalues: the growth per period of the most
+        unstable perturbation."""
         return float(np.abs(self.eigenvalues[0]))
 
     def as_record(self):
