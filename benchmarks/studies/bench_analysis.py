@@ -17,9 +17,12 @@
 Searches run with BLAS on one thread; fits use the default threads.
 
     python benchmarks/studies/bench_analysis.py [--seeds 0 1 2]
+    python benchmarks/studies/bench_analysis.py --lorenz-only alrnn \
+        --fit-params '{"model": "alrnn"}'     # part 1 for another configuration
 """
 
 import argparse
+import json
 import time
 
 import numpy as np
@@ -184,10 +187,19 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--skip-plrnn80", action="store_true")
     parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--lorenz-only", metavar="NAME",
+                        help="only part 1, with --fit-params; results/analysis_NAME.json")
+    parser.add_argument("--fit-params", type=json.loads, default={},
+                        help="estimator parameters as JSON, e.g. '{\"model\": \"alrnn\"}'")
     args = parser.parse_args()
+    FIT_PARAMS.update(args.fit_params)
     if args.smoke:
         FIT_PARAMS.update(n_epochs=5)
     lorenz_rows, lorenz_models, X = lorenz(args.seeds)
+    if args.lorenz_only:
+        write_json(f"analysis_{args.lorenz_only}", {"fit_params": FIT_PARAMS,
+                                                   "lorenz63": lorenz_rows})
+        return
     rossler_rows, rossler_models = rossler(args.seeds)
     plrnn_rows = [] if args.skip_plrnn80 else plrnn80(X)
     figures(lorenz_models, rossler_models, "_smoke" if args.smoke else "")

@@ -151,7 +151,7 @@ def cycles(estimator, period, *, X=None, method="heuristic", max_starts=20000,
         if X is not None:
             seeds.append(forced_states(context, X, SEED_DATA_ROWS))
         starts = _starts(model, seeds, period, rng)
-        found, _ = heuristic_search(model, period, starts, max_iter=max_iter,
+        found, _ = heuristic_search(model, starts, max_iter=max_iter,
                                     patience=patience, max_starts=max_starts)
     orbits = [make_orbit(solution, context) for solution in found.values()]
     centre = context.observe(context.start)[0]

@@ -3,10 +3,11 @@
 Inside a sequence of regions ``d_1 .. d_k`` the k-fold map is affine, so a k-cycle through
 them solves one linear system. The heuristic (Eisenmann, Monfared, Göring & Durstewitz,
 NeurIPS 2023) solves it, moves to the regions the solution's orbit actually visits, and
-repeats until the two agree (a true cycle) or it returns to a sequence it has tried; the
-exhaustive search solves every sequence of regions, which only small models allow.
+repeats until the two agree (a true cycle) or it gives up; many starts advance together.
+The exhaustive search solves every sequence of regions, which only small models allow.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -158,9 +159,9 @@ def _damped_step(model, z, target, residual, period):
     return new_z[moved], new_states[moved], new_residual[moved]
 
 
-def heuristic_search(model, period, starts, *, max_iter, patience, max_starts):
-    """Cycles of exactly ``period`` steps found from the batches of region sequences that
-    the iterator ``starts`` yields (n, k, P), by canonical key; stops after
+def heuristic_search(model, starts, *, max_iter, patience, max_starts):
+    """Cycles found from the batches of region sequences (n, k, P) that the iterator
+    ``starts`` yields, at their minimal period k, by canonical key; stops after
     ``max_starts`` starts or ``patience`` starts without a new cycle. Batches alternate
     plain and damped SCYFI. Returns (found, number of starts used)."""
     found, since_new, used = {}, 0, 0
@@ -184,12 +185,12 @@ def exhaustive_search(model, period, max_sequences):
     """Every cycle of exactly ``period`` steps, by solving every sequence of ``period``
     regions; refuses (ValueError) when that is more than ``max_sequences`` systems."""
     n_regions = model.region_count()
-    n_sequences = n_regions ** period
-    if n_sequences > max_sequences:
+    if period * math.log10(n_regions) > math.log10(max_sequences):
         raise ValueError(
-            f"An exhaustive search for {period}-cycles of this model solves {n_regions}^"
-            f"{period} = {n_sequences:.3g} linear systems, more than max_sequences="
-            f"{max_sequences}; use method='heuristic' (or raise max_sequences).")
+            f"An exhaustive search for {period}-cycles of this model solves (its number of "
+            f"regions)^{period}, about 10^{period * math.log10(n_regions):.1f} linear "
+            f"systems, more than max_sequences={max_sequences}; use method='heuristic' (or "
+            "raise max_sequences).")
     regions = model.all_regions()
     sequences, seen = [], set()
     for index in np.ndindex(*([n_regions] * period)):
