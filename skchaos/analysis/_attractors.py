@@ -59,7 +59,8 @@ class Attractor:
         Largest Lyapunov exponent per step along it (nan for unbounded runs).
     from_data : bool
         Whether the run from the state the training data leave the model in (the
-        estimator's ``latent_state_``) reached it: the attractor the data showed.
+        estimator's ``latent_state_``; the zero state for a bare latent model) reached
+        it: the attractor the data showed.
     in_data_range : bool or None
         Whether its run stays in the training data's range widened by 10% (None for a
         bare latent model).
