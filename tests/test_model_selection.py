@@ -32,6 +32,9 @@ def test_grid_search_over_tau_with_loky_workers_matches_serial(series):
     assert parallel.best_params_ == serial.best_params_
 
 
+# A local dask cluster takes 4-8 s to start: the two cluster tests run in the slow suite,
+# which keeps the fast one under 3 minutes from a cold numba cache.
+@pytest.mark.slow
 def test_grid_search_on_a_dask_local_cluster(series):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
@@ -195,6 +198,7 @@ def _default_threads_in_worker():
     return default_thread_count(1000, 64)
 
 
+@pytest.mark.slow
 def test_a_dask_worker_runs_its_fits_on_one_thread():
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
