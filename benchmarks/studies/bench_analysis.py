@@ -6,7 +6,8 @@
    attractor's standard deviation (the root of its total variance) and the largest
    per-coordinate error in units of that coordinate's standard deviation; the types (the
    origin has one unstable direction, the wing points an unstable complex pair); the
-   other fixed points the model has; the attractors that free runs reach.
+   other fixed points the model has; the attractors that free runs reach; the 155-cycles
+   (near Lorenz's shortest unstable periodic orbit, 156 steps).
 2. Rössler (a=b=0.2; c=2.5, a period-1 limit cycle, and c=3.5, period 2; 3x10^4 samples,
    dt=0.05): a default model per seed. The attractors its free runs reach, their return
    period against the data's (the same measure on both), and the exact cycles of that
@@ -47,6 +48,9 @@ def lorenz_fixed_points():
             "wing-": np.array([-wing, -wing, RHO - 1.0])}
 
 
+# Lorenz-63's shortest unstable periodic orbit lasts 1.5587 time units: 156 steps at
+# dt = 0.01; a learned map's cycles near it have a period of a whole number of steps.
+LORENZ_CYCLE = 155
 EXPECTED = {"origin": ("saddle", 1), "wing+": ("saddle-focus", 2),
             "wing-": ("saddle-focus", 2)}
 
@@ -69,7 +73,7 @@ def lorenz(seeds):
     X = make_lorenz63(N_SAMPLES, random_state=0)
     std_total = float(np.sqrt(X.var(axis=0).sum()))
     std_axis = X.std(axis=0)
-    rows, models = [], {}
+    rows, models, cycle_rows = [], {}, []
     for seed in seeds:
         est = ChaoticRNNRegressor(random_state=seed, **FIT_PARAMS).fit(X)
         models[seed] = est
@@ -97,6 +101,14 @@ def lorenz(seeds):
                            modulus=orbit.spectral_radius, type_right=kind_ok,
                            within_10pct=bool(distance / std_total <= 0.1))
             rows.append(row)
+        loops, loop_seconds = timed(cycles, est, LORENZ_CYCLE, X=X, patience=200,
+                                    random_state=0)
+        cycle_rows.append({"seed": seed, "period": LORENZ_CYCLE, "found": len(loops),
+                           "kinds": ", ".join(f"{o.kind} ({o.n_unstable} unstable)"
+                                              for o in loops),
+                           "multipliers": ", ".join(f"{o.spectral_radius:.3g}"
+                                                    for o in loops),
+                           "search_s": loop_seconds})
         extra = [o for i, o in enumerate(found) if i not in matched]
         rows.append({"seed": seed, "point": f"{len(extra)} other",
                      "kind": ", ".join(f"{o.kind}{'' if o.in_data_range else ' (outside)'}"
@@ -108,7 +120,8 @@ def lorenz(seeds):
                "within_10pct", "kind", "n_unstable", "modulus", "type_right", "search_s",
                "attractors_s", "attractors"]
     print_table(rows, columns)
-    return rows, models, X
+    print_table(cycle_rows, list(cycle_rows[0]))
+    return rows + cycle_rows, models, X
 
 
 def rossler(seeds):
@@ -158,7 +171,7 @@ def plrnn80(X):
     return rows
 
 
-def figures(lorenz_models, rossler_models, suffix):
+def figures(lorenz_models, lorenz_data, rossler_models, suffix):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -168,8 +181,11 @@ def figures(lorenz_models, rossler_models, suffix):
     seed = min(lorenz_models)
     est = lorenz_models[seed]
     ax = fig.add_subplot(1, 2, 1, projection="3d")
-    plot_orbits(est, fixed_points(est, random_state=0), ax=ax)
-    ax.set_title(f"Lorenz-63, default model (seed {seed}): fixed points")
+    orbits = list(fixed_points(est, random_state=0))
+    orbits += cycles(est, LORENZ_CYCLE, X=lorenz_data, patience=200, random_state=0)
+    plot_orbits(est, orbits, ax=ax)
+    ax.set_title(f"Lorenz-63, default model (seed {seed}):\nfixed points and "
+                 f"{LORENZ_CYCLE}-cycles")
     ax = fig.add_subplot(1, 2, 2)
     c, seed = min(rossler_models)
     est = rossler_models[(c, seed)]
@@ -202,7 +218,7 @@ def main():
         return
     rossler_rows, rossler_models = rossler(args.seeds)
     plrnn_rows = [] if args.skip_plrnn80 else plrnn80(X)
-    figures(lorenz_models, rossler_models, "_smoke" if args.smoke else "")
+    figures(lorenz_models, X, rossler_models, "_smoke" if args.smoke else "")
     write_json("analysis_smoke" if args.smoke else "analysis",
                {"lorenz63": lorenz_rows, "rossler": rossler_rows,
                 "plrnn80_fixed_points": plrnn_rows})
