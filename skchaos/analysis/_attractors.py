@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils import check_random_state
+from sklearn.utils import check_array, check_random_state
 
 from .._kernels.lyapunov import QRSchedule
 from ..metrics import state_space_divergence
@@ -19,8 +19,8 @@ UNBOUNDED_EXTENT = 1000.0
 RECURRENCE_TOL = 1e-7
 # lambda_max above this many nats per run length marks chaos, below minus this many a run
 # still converging to a fixed point or cycle: a quasi-periodic orbit's QR estimate is of
-# order 1 / n_steps (|lambda n_steps| < 0.2 on the tests' invariant circles; chaotic
-# Lorenz-63 runs give about 90).
+# order 1 / n_steps (|lambda n_steps| below 1 on the invariant circles of the Rössler
+# models in benchmarks/results/analysis.json; chaotic Lorenz-63 runs give about 90).
 CHAOS_MARGIN = 2.0
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 # A run returns near its start after p steps when, on average, every feature comes back
@@ -168,6 +168,11 @@ def attractors(estimator, *, n_initial=32, n_transient=5000, n_steps=10000, spre
     context = model_context(estimator)
     _check_params(n_initial, n_transient, n_steps, spread, tolerance)
     model, rng = context.model, check_random_state(random_state)
+    if X is not None:
+        X = check_array(X, dtype=np.float64, input_name="X")
+        if X.shape[1] != model.n_features:
+            raise ValueError(f"X must have shape (n_samples, {model.n_features}), got "
+                             f"{X.shape}.")
     seed_run = latent_orbit(model, context.start, SEED_RUN_STEPS)
     seed_run = seed_run[np.isfinite(seed_run).all(axis=1)]
     # At least 1 per unit (the data's scale in an estimator's standardised units): a model
@@ -178,11 +183,6 @@ def attractors(estimator, *, n_initial=32, n_transient=5000, n_steps=10000, spre
     box = _reference_box(context, seed_run)
     runs = [_run(model, context, z0, n_transient, n_steps) for z0 in initial]
     groups = _group(runs, box, context.data_scale, tolerance)
-    if X is not None:
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim != 2 or X.shape[1] != model.n_features:
-            raise ValueError(f"X must have shape (n_samples, {model.n_features}), got "
-                             f"{X.shape}.")
     records = [_attractor(model, context, runs, members, box, n_initial, X)
                for members in groups]
     return AttractorReport(sorted(records, key=lambda a: -a.n_runs))
