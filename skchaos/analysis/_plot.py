@@ -6,6 +6,8 @@ from ._context import model_context
 
 # Marker fill by stability, shape by the number of unstable directions.
 _MARKERS = {0: "o", 1: "^", 2: "s"}
+# Cycles up to this period get a marker on each state; longer ones are drawn as a line.
+MARKED_PERIOD = 12
 
 
 def plot_orbits(estimator, orbits, *, n_steps=20000, dims=None, ax=None):
@@ -13,7 +15,9 @@ def plot_orbits(estimator, orbits, *, n_steps=20000, dims=None, ax=None):
 
     Stable orbits are filled markers, unstable ones hollow; the marker's shape gives the
     number of unstable directions (circle 0, triangle 1, square 2, diamond more). Cycles
-    are joined by dashed lines in the order visited. Positions are in the data's units.
+    are joined by dashed lines in the order visited; cycles longer than 12 steps are
+    drawn as a solid line without markers (blue stable, red unstable). Positions are in
+    the data's units.
 
     Parameters
     ----------
@@ -69,12 +73,16 @@ def plot_orbits(estimator, orbits, *, n_steps=20000, dims=None, ax=None):
         coords = project(orbit.points)
         colour = "tab:blue" if orbit.stable else "tab:red"
         marker = _MARKERS.get(orbit.n_unstable, "D")
+        label = f"{orbit.kind} (period {orbit.period})"
         if orbit.period > 1:
             closed = [np.append(c, c[0]) for c in coords]
-            ax.plot(*closed, ls="--", lw=1.0, color=colour)
+            long = orbit.period > MARKED_PERIOD
+            ax.plot(*closed, ls="-" if long else "--", lw=1.5 if long else 1.0,
+                    color=colour, label=label if long else None)
+            if long:  # markers on every state would hide the cycle's shape
+                continue
         ax.plot(*coords, ls="none", marker=marker, ms=8, color=colour,
-                markerfacecolor=colour if orbit.stable else "none",
-                label=f"{orbit.kind} (period {orbit.period})")
+                markerfacecolor=colour if orbit.stable else "none", label=label)
     handles, labels = ax.get_legend_handles_labels()
     unique = dict(zip(labels, handles, strict=True))
     ax.legend(unique.values(), unique.keys(), fontsize="small")
