@@ -25,6 +25,7 @@ from sklearn.utils._param_validation import (
 )
 
 __all__ = [
+    "RecordingFloor",
     "StateSpaceReference",
     "make_free_run_scorer",
     "make_prediction_error_scorer",
@@ -32,6 +33,7 @@ __all__ = [
     "plan_free_runs",
     "power_spectrum_distance",
     "prediction_error",
+    "recording_floor",
     "state_space_divergence",
     "valid_prediction_time",
 ]
@@ -1028,3 +1030,7 @@ class FreeRunDivergence:
     def __call__(self, simulate, plan):
         """The divergence of ``simulate``'s runs along ``plan`` from the reference."""
         return self.reference.divergence(self.free_runs(simulate, plan))
+
+
+# Defined in its own module, which builds on the measures above.
+from ._recording_floor import RecordingFloor, recording_floor  # noqa: E402
