@@ -7,8 +7,10 @@ generalised teacher forcing, whose strength follows the model's Jacobians during
 (``paper=True``: the paper's PLRNN with sparse forcing every tau steps); train a
 ChaoticRNNRegressor; free-run it; report the state-space divergence and the
 power-spectrum distance against the test trajectory, with the true system's own scores
-(the floor) for scale, and the model's largest Lyapunov exponent against the data's; save
-a figure of both attractors when matplotlib is installed.
+(the floor) for scale, the same on a shorter test block against the floor estimated from
+the training recording alone (what a user without the equations can do), and the model's
+largest Lyapunov exponent against the data's; save a figure of both attractors when
+matplotlib is installed.
 """
 
 import argparse
@@ -17,7 +19,7 @@ import time
 
 from . import ChaoticRNNRegressor, LyapunovSpectrum
 from .datasets import Lorenz63
-from .metrics import power_spectrum_distance, state_space_divergence
+from .metrics import power_spectrum_distance, recording_floor, state_space_divergence
 
 DT = 0.01
 # The paper's configuration (NeurIPS 2022), with tau from the data's spectrum.
@@ -55,14 +57,17 @@ def run_demo(n_train=30_000, n_test=100_000, n_epochs=None, random_state=0,
         ``gtf_alpha`` (the last forcing strength used), ``fit_seconds``,
         ``state_space_divergence``, ``power_spectrum_distance``, and the true system's
         scores against the same test trajectory (``reference_divergence``,
-        ``reference_spectrum_distance``).
+        ``reference_spectrum_distance``); ``block_divergence``, the model's divergence
+        on a test block of a quarter of the training length, and ``recording_floor``,
+        the floor for such a block estimated from the training recording alone
+        (:func:`~skchaos.metrics.recording_floor`).
 
     Examples
     --------
     >>> from skchaos.demo import run_demo
     >>> results = run_demo(n_train=2000, n_test=2000, n_epochs=2, figure=None, verbose=0)
     >>> sorted(results)[:3]
-    ['figure', 'fit_seconds', 'gtf_alpha']
+    ['block_divergence', 'figure', 'fit_seconds']
     """
     say = print if verbose else (lambda *args, **kwargs: None)
     system = Lorenz63()
@@ -106,6 +111,12 @@ def run_demo(n_train=30_000, n_test=100_000, n_epochs=None, random_state=0,
         "reference_spectrum_distance": power_spectrum_distance(X_test, X_reference),
         "figure": None,
     }
+    # What a user without the equations can do: the floor from the training recording
+    # alone, for test blocks of a quarter of its length, and the model on such a block.
+    floor = recording_floor(X_train)
+    block = X_test[:floor.test_length]
+    results["block_divergence"] = state_space_divergence(block, X_gen)
+    results["recording_floor"] = floor.state_space_divergence
     say(f"trained {est.n_iter_} epochs in {fit_seconds:.1f} s (last gtf_alpha "
         f"{results['gtf_alpha']:.3f}); free run of {n_test} steps")
     say(f"{'':28s}{'model':>10s}{'true system':>14s}")
@@ -114,6 +125,10 @@ def run_demo(n_train=30_000, n_test=100_000, n_epochs=None, random_state=0,
     say(f"{'power-spectrum distance':28s}{results['power_spectrum_distance']:10.3f}"
         f"{results['reference_spectrum_distance']:14.3f}")
     say(f"{'lambda_max (per time unit)':28s}{model_lambda:10.3f}{lambda_max:14.3f}")
+    say(f"without the equations: on a test block of {floor.test_length} samples the model "
+        f"scores D_stsp {results['block_divergence']:.3f}, "
+        f"{floor.ratio(results['block_divergence']):.1f}x the floor estimated from the "
+        f"training recording alone ({floor.state_space_divergence:.3f})")
     if figure is not None:
         results["figure"] = _save_figure(X_test, X_gen, figure)
         say(f"figure: {results['figure']}" if results["figure"]
