@@ -307,6 +307,8 @@ def test_bad_input_gets_clear_errors(lorenz_train):
         fixed_points(bistable_map(), method="newton")
     with pytest.raises(ValueError, match="exhaustive search"):
         fixed_points(PLRNN(40, 1), method="exhaustive")
+    with pytest.raises(ValueError, match="too many to list"):
+        ShallowPLRNN(3, 3, n_hidden=100).all_regions()
     with pytest.raises(ValueError, match="patience must be a positive int"):
         fixed_points(bistable_map(), patience=0)
     with pytest.raises(ValueError, match="n_initial must be an int"):

@@ -142,12 +142,25 @@ class PiecewiseLinear(ABC):
     @abstractmethod
     def all_regions(self):
         """Every code a state can have, (region_count(), P) int8; some may be empty sets.
-        Only for small models: the count grows exponentially."""
+        Only for small models: the count grows exponentially (more than
+        ``MAX_LISTED_REGIONS`` raise a ValueError)."""
 
     @abstractmethod
     def random_codes(self, n, rng):
         """``n`` codes (n, P) drawn at random (uniformly over what :meth:`all_regions`
         enumerates) with the RandomState ``rng``."""
+
+
+# all_regions lists at most this many codes (2^24 codes of 24 bits take 400 MB).
+MAX_LISTED_REGIONS = 2**24
+
+
+def check_listable(model):
+    """Refuse to list the regions of a model with more than MAX_LISTED_REGIONS."""
+    count = model.region_count()
+    if count > MAX_LISTED_REGIONS:
+        raise ValueError(f"{type(model).__name__} has {float(count):.3g} linear regions, "
+                         f"too many to list (at most {MAX_LISTED_REGIONS}).")
 
 
 def fitted_latent_model(obj):

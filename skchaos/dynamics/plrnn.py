@@ -4,7 +4,7 @@ the almost-linear RNN, whose first units are linear."""
 import numpy as np
 
 from .._kernels import plrnn as _k
-from ._base import PiecewiseLinear
+from ._base import PiecewiseLinear, check_listable
 from ._compiled import CompiledModel, WindowGradient
 
 __all__ = ["ALRNN", "PLRNN"]
@@ -200,6 +200,7 @@ class PLRNN(CompiledModel, PiecewiseLinear):
         return 2 ** (self.n_latent - self.n_linear)
 
     def all_regions(self):
+        check_listable(self)
         n_bits = self.n_latent - self.n_linear
         index = np.arange(2 ** n_bits)[:, None]
         return ((index >> np.arange(n_bits)) & 1).astype(np.int8)

@@ -4,7 +4,7 @@ with a one-hidden-layer piecewise-linear network ``phi``, standard or clipped.""
 import numpy as np
 
 from .._kernels import shallow as _k
-from ._base import PiecewiseLinear
+from ._base import PiecewiseLinear, check_listable
 from ._compiled import CompiledModel, WindowGradient
 from .plrnn import A_BOUND, FORCING_SCHEMES
 
@@ -253,6 +253,7 @@ class ShallowPLRNN(CompiledModel, PiecewiseLinear):
         return int(np.prod([len(p) for p in self._unit_pieces()], dtype=object))
 
     def all_regions(self):
+        check_listable(self)
         pieces = self._unit_pieces()
         grids = np.meshgrid(*[np.arange(len(p)) for p in pieces], indexing="ij")
         choice = np.stack([g.ravel() for g in grids], axis=1)
