@@ -23,6 +23,9 @@ def _search(n_jobs=None):
                         cv=TimeSeriesSplit(2), n_jobs=n_jobs)
 
 
+# Starting loky workers that compile their own kernels takes about 5 s: in the slow suite,
+# with the dask tests, to keep the fast suite under 3 minutes from a cold numba cache.
+@pytest.mark.slow
 def test_grid_search_over_tau_with_loky_workers_matches_serial(series):
     serial = _search().fit(series)
     parallel = _search(n_jobs=2).fit(series)
@@ -32,8 +35,7 @@ def test_grid_search_over_tau_with_loky_workers_matches_serial(series):
     assert parallel.best_params_ == serial.best_params_
 
 
-# A local dask cluster takes 4-8 s to start: the two cluster tests run in the slow suite,
-# which keeps the fast one under 3 minutes from a cold numba cache.
+# A local dask cluster takes 4-8 s to start: in the slow suite, as above.
 @pytest.mark.slow
 def test_grid_search_on_a_dask_local_cluster(series):
     distributed = pytest.importorskip("distributed")
