@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._search import canonical_rotation
 from ._table import RecordTable
 
 # |lambda| within this of 1 is neither stable nor unstable (a non-hyperbolic orbit).
@@ -117,8 +118,7 @@ def make_orbit(solution, context):
     eigenvalues = np.linalg.eigvals(solution.monodromy)  # the same from any start state
     order = np.argsort(-np.abs(eigenvalues), kind="stable")
     # Start at the state whose rotation names the cycle, whichever state the search hit.
-    rows = [row.tobytes() for row in solution.regions]
-    first = min(range(len(rows)), key=lambda i: b"".join(rows[i:] + rows[:i]))
+    first, _ = canonical_rotation(solution.regions)
     latent = np.roll(solution.latent, -first, axis=0)
     points = context.observe(latent)
     return Orbit(period=len(latent), points=points, latent=latent,

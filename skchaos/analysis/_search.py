@@ -32,12 +32,19 @@ class Solution:
     monodromy: np.ndarray
 
 
-def canonical_key(codes):
-    """A cycle's name, the same from whichever of its states it starts: the smallest
-    rotation of its region sequence (two cycles through one sequence would both solve the
-    same nonsingular linear system, so the sequence names the cycle)."""
+def canonical_rotation(codes):
+    """The state a cycle is reported from: the rotation of its region sequence that sorts
+    first, as (its index, its bytes)."""
     rows = [row.tobytes() for row in codes]
-    return min(b"".join(rows[i:] + rows[:i]) for i in range(len(rows)))
+    return min(((i, b"".join(rows[i:] + rows[:i])) for i in range(len(rows))),
+               key=lambda rotation: rotation[1])
+
+
+def canonical_key(codes):
+    """A cycle's name, the same from whichever of its states it starts: its smallest
+    rotation (two cycles through one region sequence would both solve the same
+    nonsingular linear system, so the sequence names the cycle)."""
+    return canonical_rotation(codes)[1]
 
 
 def _has_shorter_period(codes):
