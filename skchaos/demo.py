@@ -14,7 +14,6 @@ matplotlib is installed.
 """
 
 import argparse
-import math
 import time
 
 from . import ChaoticRNNRegressor, LyapunovSpectrum
@@ -76,13 +75,14 @@ def run_demo(n_train=30_000, n_test=100_000, n_epochs=None, random_state=0,
     X_reference = system.generate(n_test, dt=DT, random_state=random_state + 2)
 
     say(f"Lorenz-63, dt={DT}: {n_train} training samples")
-    spectrum = LyapunovSpectrum(random_state=0).fit(X_train)
-    lambda_max = spectrum.max_exponent_ / DT
+    spectrum = LyapunovSpectrum(dt=DT, random_state=0).fit(X_train)
+    lambda_max = spectrum.max_exponent_
     tau = spectrum.suggested_tau_
     say(f"lambda_max estimated from the data: {lambda_max:.3f} per time unit (literature "
         f"{system.literature_max_exponent}) -> predictability time ln 2 / (lambda_max dt) "
-        f"= {math.log(2) / spectrum.max_exponent_:.0f} steps")
-    params = {"random_state": random_state, "verbose": verbose}
+        f"= {spectrum.predictability_time_:.0f} steps")
+    # dt: the model's exponents then come out per time unit, like the data's.
+    params = {"random_state": random_state, "verbose": verbose, "dt": DT}
     if paper:
         params.update(PAPER, tau=tau)
         say(f"forcing: the paper's sparse teacher forcing, every tau = {tau} steps")
@@ -97,7 +97,7 @@ def run_demo(n_train=30_000, n_test=100_000, n_epochs=None, random_state=0,
     fit_seconds = time.perf_counter() - start
     X_gen = est.predict(n_test)
     model_spectrum = LyapunovSpectrum(estimator=est, n_exponents=1, random_state=0)
-    model_lambda = model_spectrum.fit(X_train).max_exponent_ / DT
+    model_lambda = model_spectrum.fit(X_train).max_exponent_
 
     results = {
         "tau": tau,

@@ -281,8 +281,10 @@ class LyapunovSpectrum(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     qr_interval : int, default=1
         Re-orthonormalise every this many steps (the frame carries the product of that
         many Jacobians): cheaper for large models.
-    dt : float, default=1.0
+    dt : float, default=None
         Sampling interval: ``exponents_`` are per time unit, ``exponents_ * dt`` per step.
+        None: the estimator's ``dt`` in model mode (1.0 for an estimator without one and
+        for a bare latent model), 1.0 from data: per step.
     embedding_dimension : int, default=None
         From data: delay-embed the first column of X in this many dimensions. None uses
         the columns of X as the state.
@@ -309,7 +311,9 @@ class LyapunovSpectrum(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     Attributes
     ----------
     exponents_ : ndarray of shape (n_exponents,)
-        Lyapunov exponents per time unit (given ``dt``), largest first.
+        Lyapunov exponents per time unit (of ``dt_``), largest first.
+    dt_ : float
+        The sampling interval used: ``dt``, or the estimator's when ``dt`` is None.
     exponents_per_step_ : ndarray of shape (n_exponents,)
         The same per sampling step.
     max_exponent_ : float
@@ -369,7 +373,7 @@ class LyapunovSpectrum(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         "n_steps": [Interval(Integral, 1, None, closed="left")],
         "n_transient": [Interval(Integral, 0, None, closed="left")],
         "qr_interval": [Interval(Integral, 1, None, closed="left")],
-        "dt": [Interval(Real, 0, None, closed="neither")],
+        "dt": [Interval(Real, 0, None, closed="neither"), None],
         "embedding_dimension": [Interval(Integral, 1, None, closed="left"), None],
         "delay": [Interval(Integral, 1, None, closed="left")],
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
@@ -381,7 +385,7 @@ class LyapunovSpectrum(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     }
 
     def __init__(self, estimator=None, n_exponents=None, n_steps=20000, n_transient=1000,
-                 qr_interval=1, dt=1.0, embedding_dimension=None, delay=1, n_neighbors=20,
+                 qr_interval=1, dt=None, embedding_dimension=None, delay=1, n_neighbors=20,
                  theiler_window=None, evolution_steps=None, horizon=1, max_tau=1000,
                  random_state=0):
         self.estimator = estimator
@@ -436,11 +440,14 @@ class LyapunovSpectrum(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             per_step, running = self._fit_from_data(X, rng)
         else:
             per_step, running = self._fit_model(X, rng)
+        model_owner = self.estimator_ if self.estimator is not None else None
+        dt = self.dt if self.dt is not None else float(getattr(model_owner, "dt", 1.0))
         with np.errstate(over="ignore"):
-            exponents, convergence = per_step / self.dt, running / self.dt
+            exponents, convergence = per_step / dt, running / dt
         if not (np.all(np.isfinite(exponents)) and np.all(np.isfinite(convergence))):
-            raise ValueError(f"dt={self.dt!r} is too small: the exponents per time unit "
+            raise ValueError(f"dt={dt!r} is too small: the exponents per time unit "
                              "overflow. Give the sampling interval in larger units.")
+        self.dt_ = dt
         self.exponents_per_step_ = per_step
         self.exponents_ = exponents
         self.convergence_ = convergence
@@ -691,9 +698,9 @@ class LyapunovSpectrum(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             n_singular += int(np.any(s < _TINY))
             out[row] = np.log(np.maximum(s, _TINY)) + log_scale
         with np.errstate(over="ignore"):
-            out /= steps * self.dt
+            out /= steps * self.dt_
         if not np.all(np.isfinite(out)):
-            raise ValueError(f"dt={self.dt!r} is too small: the finite-time exponents per "
+            raise ValueError(f"dt={self.dt_!r} is too small: the finite-time exponents per "
                              "time unit overflow. Give the sampling interval in larger units.")
         if n_singular:
             warnings.warn(

@@ -305,6 +305,13 @@ class ChaoticRNNRegressor(BaseEstimator):
     progress_bar : bool, default=False
         Show a tqdm progress bar over the epochs, with the last loss and the best
         validation score (needs the ``progress`` extra: ``pip install "skchaos[progress]"``).
+    dt : float, default=1.0
+        Sampling interval of the series, in its own time unit. Exponents and predictability
+        times derived from the estimator are reported per that unit and in it: those of
+        ``lyapunov_`` (``tau="auto"``), of ``LyapunovSpectrum(est)`` and of
+        :func:`skchaos.analysis.attractors`. The default 1.0 makes the unit a step.
+        ``tau``, ``sequence_length`` and every other count stay in steps
+        (``tau_ * dt`` is the forcing interval in time units).
 
     Attributes
     ----------
@@ -333,7 +340,8 @@ class ChaoticRNNRegressor(BaseEstimator):
         Steps per training window used.
     lyapunov_ : LyapunovSpectrum
         With ``tau="auto"``: the spectrum estimated from the training data (in
-        standardised units, per step) that set ``tau_``.
+        standardised units; ``exponents_`` per time unit of ``dt``, ``exponents_per_step_``
+        per step) that set ``tau_``.
     data_mean_, data_scale_ : ndarray of shape ``(n_features_in_,)``
         Standardisation applied to the data (zeros and ones if ``standardize=False``).
     data_range_ : ndarray of shape ``(2, n_features_in_)``
@@ -399,6 +407,7 @@ class ChaoticRNNRegressor(BaseEstimator):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "progress_bar": ["boolean"],
+        "dt": [Interval(Real, 0, None, closed="neither")],
     }
 
     def __init__(self, model="clipped_shplrnn", n_latent="auto", n_hidden=100, n_piecewise=2,
@@ -409,7 +418,7 @@ class ChaoticRNNRegressor(BaseEstimator):
                  teacher_noise=0.0, standardize=True, validation_fraction=0.1,
                  observation_noise=0.0, n_iter_no_change=None, warm_start=False, n_init=1,
                  n_jobs=None, n_threads=None, precision="float64", random_state=None,
-                 verbose=0, progress_bar=False):
+                 verbose=0, progress_bar=False, dt=1.0):
         self.model = model
         self.n_latent = n_latent
         self.n_hidden = n_hidden
@@ -438,6 +447,7 @@ class ChaoticRNNRegressor(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.progress_bar = progress_bar
+        self.dt = dt
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -692,12 +702,14 @@ class ChaoticRNNRegressor(BaseEstimator):
         """Predictability time of the data, estimated from the longest trial."""
         longest = max(trials, key=len)
         mean, scale = feature_standardisation(longest)
-        self.lyapunov_ = LyapunovSpectrum(max_tau=seq_len, random_state=0).fit(
+        self.lyapunov_ = LyapunovSpectrum(max_tau=seq_len, dt=self.dt, random_state=0).fit(
             (longest - mean) / scale)
         tau = self.lyapunov_.suggested_tau_
         if self.verbose:
             print(f"[ChaoticRNNRegressor] tau='auto': lambda_max = "
-                  f"{self.lyapunov_.max_exponent_:.4g} per step -> tau = {tau}", flush=True)
+                  f"{self.lyapunov_.max_exponent_:.4g} per time unit "
+                  f"({self.lyapunov_.exponents_per_step_[0]:.4g} per step of dt={self.dt:g})"
+                  f" -> tau = {tau} steps ({tau * self.dt:.4g} time units)", flush=True)
         return None if tau >= seq_len else tau
 
     def _validation_size(self, last_trial_length):

@@ -56,7 +56,8 @@ class Attractor:
     basin_fraction : float
         ``n_runs`` over all runs: a rough size of its basin among the initial states tried.
     max_lyapunov : float
-        Largest Lyapunov exponent per step along it (nan for unbounded runs).
+        Largest Lyapunov exponent along it, per time unit of the estimator's ``dt`` (per
+        step at the default ``dt=1`` and for a bare latent model; nan for unbounded runs).
     from_data : bool
         Whether the run from the state the training data leave the model in (the
         estimator's ``latent_state_``; the zero state for a bare latent model) reached
@@ -287,13 +288,14 @@ def _attractor(model, context, runs, members, box, n_runs, X):
                          from_data, False if context.data_range is not None else None, None,
                          first.observations)
     n_steps = len(first.observations)
-    lyapunov = _max_lyapunov(model, first.final_state, n_steps)
+    per_step = _max_lyapunov(model, first.final_state, n_steps)
     if first.period is not None:
         kind = "fixed point" if first.period == 1 else "cycle"
     else:
-        kind = ("chaotic" if lyapunov > CHAOS_MARGIN / n_steps
-                else "converging" if lyapunov < -CHAOS_MARGIN / n_steps
+        kind = ("chaotic" if per_step > CHAOS_MARGIN / n_steps
+                else "converging" if per_step < -CHAOS_MARGIN / n_steps
                 else "quasi-periodic")
+    lyapunov = per_step / context.dt
     divergence = None if X is None else float(state_space_divergence(X, first.observations))
     return_period = (first.period if first.period not in (None, 1)
                      else _return_period(first.observations, context.data_scale))

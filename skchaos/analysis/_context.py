@@ -23,7 +23,8 @@ class ModelContext:
     ``unscale`` the model's observations (a free run's output) to the data's units and
     ``to_model`` data back to the model's;
     ``data_range`` is the training data's (2, N) min and max, or None for a bare model;
-    ``data_scale`` the per-feature scale (N,) in which positions are compared.
+    ``data_scale`` the per-feature scale (N,) in which positions are compared; ``dt``
+    the estimator's sampling interval (1.0: exponents per step).
     """
 
     model: LatentModel
@@ -32,6 +33,7 @@ class ModelContext:
     start: np.ndarray
     data_range: np.ndarray | None
     data_scale: np.ndarray
+    dt: float = 1.0
 
     def observe(self, Z):
         """Latent states (n, M) as observations in the data's units (n, N)."""
@@ -79,7 +81,7 @@ def model_context(estimator):
     data_scale = np.broadcast_to(np.asarray(scale, dtype=np.float64),
                                  (model.n_features,)).copy()
     return ModelContext(model, unscale, fitted._transform_input, start, data_range,
-                        data_scale)
+                        data_scale, float(getattr(fitted, "dt", 1.0)))
 
 
 def _unchanged(X):
