@@ -306,12 +306,13 @@ class ChaoticRNNRegressor(BaseEstimator):
         Show a tqdm progress bar over the epochs, with the last loss and the best
         validation score (needs the ``progress`` extra: ``pip install "skchaos[progress]"``).
     dt : float, default=1.0
-        Sampling interval of the series, in its own time unit. Exponents and predictability
-        times derived from the estimator are reported per that unit and in it: those of
-        ``lyapunov_`` (``tau="auto"``), of ``LyapunovSpectrum(est)`` and of
+        Sampling interval of the series, in its own time unit. Lyapunov exponents derived
+        from the estimator are reported per that unit: those of ``lyapunov_``
+        (``tau="auto"``), of ``LyapunovSpectrum(est)`` and of
         :func:`skchaos.analysis.attractors`. The default 1.0 makes the unit a step.
-        ``tau``, ``sequence_length`` and every other count stay in steps
-        (``tau_ * dt`` is the forcing interval in time units).
+        Predictability times, ``tau``, ``sequence_length`` and every other count stay in
+        steps (``tau_ * dt`` is the forcing interval in time units). The fit itself does
+        not depend on ``dt``.
 
     Attributes
     ----------
