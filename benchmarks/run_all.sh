@@ -52,6 +52,7 @@ run studies/bench_tau_auto_noise.py --json results/tau_auto_noise.json \
   > results/tau_auto_noise.txt
 run studies/bench_floor.py --json results/floor.json > results/floor.txt
 run studies/bench_fixed_point_search.py > results/fixed_point_search.txt
+run studies/bench_recording_floor.py > results/recording_floor.txt
 run studies/bench_analysis.py > results/analysis.txt
 run studies/bench_analysis.py --lorenz-only alrnn --fit-params '{"model": "alrnn"}' \
   > results/analysis_alrnn.txt
