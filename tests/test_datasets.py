@@ -1,5 +1,9 @@
 """Benchmark systems: Jacobians, reproducibility, attractors and the shipped data."""
 
+from fnmatch import fnmatch
+from importlib import resources
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -9,6 +13,7 @@ from skchaos.datasets import (
     Lorenz63,
     Lorenz96,
     Rossler,
+    load_nino12_sst,
     load_santafe_laser,
     make_henon,
     make_logistic,
@@ -87,3 +92,48 @@ def test_santafe_laser_loads_offline():
     assert x.shape == (10093,) and x.dtype == np.float64
     assert x.min() >= 0 and x.max() <= 255
     np.testing.assert_array_equal(x[:3], [86.0, 141.0, 95.0])
+
+
+def test_nino12_sst_loads_offline():
+    x = load_nino12_sst()
+    assert x.shape == (61 * 12,) and x.dtype == np.float64
+    assert np.isfinite(x).all()
+    # Sea surface temperatures off Ecuador and Peru (the file's extremes: 18.95, 29.24).
+    assert 18.0 < x.min() and x.max() < 30.0
+    np.testing.assert_array_equal(x[:4], [23.11, 24.2, 25.37, 23.86])  # Jan-Apr 1950
+    assert x[-1] == 22.07  # December 2010
+
+
+def test_nino12_sst_is_in_calendar_order():
+    """The region's seasons and its two great El Niños fall where they belong."""
+    by_year = load_nino12_sst().reshape(61, 12)
+    climatology = by_year.mean(axis=0)
+    assert np.argmax(climatology) == 2 and np.argmin(climatology) == 8  # March, September
+    anomaly = (by_year - climatology).ravel()
+    assert 1950 + np.argmax(anomaly) // 12 in (1983, 1997, 1998)
+
+
+def test_shipped_data_are_package_resources_with_provenance():
+    """Every data file loads through importlib.resources and has a provenance note."""
+    data = resources.files("skchaos.datasets") / "data"
+    series = sorted(f.name for f in data.iterdir() if f.name.endswith(".txt"))
+    assert series == ["nino12_sst.txt", "santafe_laser_a.txt"]
+    notes = (data / "README.md").read_text(encoding="utf-8")
+    for name in series:
+        with resources.as_file(data / name) as file:
+            assert np.loadtxt(file).ndim == 1
+        assert f"## {name}" in notes
+    assert "Licence" in notes
+
+
+def test_package_data_patterns_ship_every_data_file():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    pyproject = Path(__file__).parents[1] / "pyproject.toml"
+    if not pyproject.is_file():
+        pytest.skip("not run from a source checkout")
+    config = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["skchaos.datasets"]
+    data = resources.files("skchaos.datasets") / "data"
+    for file in data.iterdir():
+        if not file.name.startswith("."):
+            assert any(fnmatch(f"data/{file.name}", p) for p in patterns), file.name

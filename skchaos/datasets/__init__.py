@@ -1,6 +1,6 @@
-"""Chaotic benchmark systems and real chaotic series."""
+"""Chaotic benchmark systems and measured series (a chaotic laser, a climate index)."""
 
-from ._real import load_santafe_laser
+from ._real import load_nino12_sst, load_santafe_laser
 from ._systems import (
     DynamicalSystem,
     HenonMap,
@@ -22,6 +22,7 @@ __all__ = [
     "Lorenz63",
     "Lorenz96",
     "Rossler",
+    "load_nino12_sst",
     "load_santafe_laser",
     "make_henon",
     "make_logistic",
