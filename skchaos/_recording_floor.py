@@ -14,9 +14,13 @@ from dataclasses import dataclass
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils import check_array
 
-from .metrics import power_spectrum_distance, state_space_divergence
+from .metrics import (
+    MISSING_SERIES,
+    _check_data,
+    power_spectrum_distance,
+    state_space_divergence,
+)
 
 # At least this many blocks: one block against the rest needs a rest.
 MIN_BLOCKS = 2
@@ -110,7 +114,7 @@ def recording_floor(X, test_length=None, *, n_bins=30, smoothing=20.0):
     >>> print(f"a model scoring 0.9 is {floor.ratio(0.9):.1f}x the floor")
     a model scoring 0.9 is 2.7x the floor
     """
-    X = check_array(X, dtype=np.float64, ensure_min_samples=2 * MIN_BLOCKS, input_name="X")
+    X = _check_data(X, MISSING_SERIES, ensure_min_samples=2 * MIN_BLOCKS, input_name="X")
     n = len(X)
     if test_length is None:
         test_length = n // 4

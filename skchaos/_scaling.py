@@ -27,7 +27,8 @@ def feature_standardisation(series):
     Parameters
     ----------
     series : ndarray of shape (n_samples, n_features)
-        Finite.
+        Finite, or NaN where a value is missing: the moments are then those of each
+        feature's observed values.
 
     Returns
     -------
@@ -44,6 +45,8 @@ def feature_standardisation(series):
     >>> feature_standardisation(huge)
     (array([0.]), array([1.7e+308]))
     """
+    if np.isnan(series).any():
+        return _observed_standardisation(series)
     peak = np.max(np.abs(series), axis=0)
     exponent = np.frexp(np.where(peak > 0, peak, 1.0))[1]
     power = np.ldexp(1.0, exponent - 1)  # scaled values within (-2, 2); 2^1024 overflows
@@ -52,6 +55,24 @@ def feature_standardisation(series):
     scaled -= mean
     scale = np.sqrt(np.einsum("ij,ij->j", scaled, scaled) / len(scaled))
     scale[scale == 0] = 1.0 / power[scale == 0]  # a constant feature keeps unit scale
+    return mean * power, scale * power
+
+
+def _observed_standardisation(series):
+    """:func:`feature_standardisation` over each feature's observed (non-NaN) values."""
+    observed = ~np.isnan(series)
+    counts = observed.sum(axis=0)
+    if (counts == 0).any():
+        empty = np.flatnonzero(counts == 0).tolist()
+        raise ValueError(f"Feature(s) {empty} of X have no observed value (all NaN).")
+    peak = np.nanmax(np.abs(series), axis=0)
+    exponent = np.frexp(np.where(peak > 0, peak, 1.0))[1]
+    power = np.ldexp(1.0, exponent - 1)
+    scaled = np.where(observed, series / power, 0.0)
+    mean = scaled.sum(axis=0) / counts
+    scaled = np.where(observed, scaled - mean, 0.0)
+    scale = np.sqrt(np.einsum("ij,ij->j", scaled, scaled) / counts)
+    scale[scale == 0] = 1.0 / power[scale == 0]
     return mean * power, scale * power
 
 

@@ -436,7 +436,14 @@ class LyapunovSpectrum(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         rng = check_random_state(self.random_state)
         self._doubts = []  # reasons not to trust the estimate, warned once fit succeeds
         if self.estimator is None:
-            X = validate_data(self, X, dtype=np.float64, order="C", ensure_min_samples=2)
+            X = validate_data(self, X, dtype=np.float64, order="C", ensure_min_samples=2,
+                              ensure_all_finite="allow-nan")
+            if np.isnan(X).any():
+                raise ValueError(
+                    "X contains NaN (missing values). The spectrum from data follows "
+                    "neighbouring states forward in time and needs consecutive rows: "
+                    "estimate it on a stretch without gaps, or fit a ChaoticRNNRegressor "
+                    "with missing='skip' and estimate the spectrum of the model.")
             per_step, running = self._fit_from_data(X, rng)
         else:
             per_step, running = self._fit_model(X, rng)
@@ -495,13 +502,17 @@ class LyapunovSpectrum(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         estimator = self.estimator
         if isinstance(estimator, LatentModel):
             self.estimator_ = estimator
-            X = validate_data(self, X, dtype=np.float64, order="C", ensure_min_samples=1)
+            # Rows with missing values do not force (the model runs free across them).
+            X = validate_data(self, X, dtype=np.float64, order="C", ensure_min_samples=1,
+                              ensure_all_finite="allow-nan")
             self._check_features(X, estimator.n_features)
             return estimator, estimator.forced_state(X)
         if isinstance(estimator, FrozenEstimator) or _is_fitted(estimator):
             self.estimator_ = (estimator.estimator if isinstance(estimator, FrozenEstimator)
                                else estimator)
-            X = validate_data(self, X, dtype=np.float64, ensure_min_samples=1)
+            # X only names the features here: the orbit starts from the model's state.
+            X = validate_data(self, X, dtype=np.float64, ensure_min_samples=1,
+                              ensure_all_finite="allow-nan")
             self._check_features(X, self.estimator_.n_features_in_)
         else:
             self.estimator_ = clone(estimator)

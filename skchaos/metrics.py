@@ -82,16 +82,35 @@ def _in_units_of(X_ref, *others, axis=0):
     return (_scaled(X_ref, scale), *(_scaled(X, scale) for X in others))
 
 
-def _check_data(X, **kwargs):
+def _check_data(X, missing=None, **kwargs):
     """``check_array(X, dtype=np.float64, **kwargs)`` without the RuntimeWarning that its
     quick finiteness test (a sum, where inf + -inf is invalid) raises on finite data near
-    the float64 limit, before its exact test passes them."""
-    with np.errstate(invalid="ignore"):
-        return check_array(X, dtype=np.float64, **kwargs)
+    the float64 limit, before its exact test passes them.
+
+    ``missing`` says what to do instead where X holds NaN (missing values), which the
+    measures refuse: a series with gaps is not evenly sampled, and none of them can tell a
+    gap from the data (docs/decisions.md).
+    """
+    try:
+        with np.errstate(invalid="ignore"):
+            return check_array(X, dtype=np.float64, **kwargs)
+    except ValueError as exc:
+        if missing is None or "NaN" not in str(exc):
+            raise
+        name = kwargs.get("input_name", "X")
+        raise ValueError(f"{name} contains NaN (missing values): {missing}") from exc
 
 
-def _check_true(X_true):
-    return _check_data(X_true, ensure_min_samples=1, input_name="X_true")
+# What to do with gaps, per measure.
+MISSING_ROWS = ("the state-space divergence compares occupations of state space, which do "
+                "not need consecutive rows: leave out the incomplete rows first, "
+                "X[~np.isnan(X).any(axis=1)].")
+MISSING_SERIES = ("this measure needs an evenly sampled series without gaps: use a stretch "
+                  "without missing values, or fill the gaps first.")
+
+
+def _check_true(X_true, missing=MISSING_ROWS):
+    return _check_data(X_true, missing, ensure_min_samples=1, input_name="X_true")
 
 
 def _check_gen(X_gen, n_features):
@@ -103,8 +122,8 @@ def _check_gen(X_gen, n_features):
     return X_gen
 
 
-def _check_pair(X_true, X_gen):
-    X_true = _check_true(X_true)
+def _check_pair(X_true, X_gen, missing=MISSING_ROWS):
+    X_true = _check_true(X_true, missing)
     return X_true, _check_gen(X_gen, X_true.shape[1])
 
 
@@ -530,7 +549,7 @@ def power_spectrum_distance(X_true, X_gen, smoothing=20.0, *, segment_length=Non
     >>> power_spectrum_distance(slow, fast) > 0.9
     True
     """
-    X_true, X_gen = _check_pair(X_true, X_gen)
+    X_true, X_gen = _check_pair(X_true, X_gen, MISSING_SERIES)
     # Spectra of z-scored series do not depend on units; in X_true's units, spreads
     # cannot overflow unless X_gen dwarfs the data.
     X_true, X_gen = _in_units_of(X_true, X_gen)
@@ -607,7 +626,7 @@ def prediction_error(estimator, X, n_steps, *, n_warmup=10, stride=10):
     >>> bool(prediction_error(est, X[-500:], 5) < prediction_error(est, X[-500:], 100))
     True
     """
-    X = _check_data(X, input_name="X")
+    X = _check_data(X, MISSING_SERIES, input_name="X")
     starts, runs = _forecasts(estimator, X, n_steps, n_warmup, stride)
     # Powers of two per feature: the standardised error is unchanged, and X's squares
     # cannot overflow.
@@ -680,7 +699,7 @@ def valid_prediction_time(estimator, X, threshold=0.4, *, lyapunov=None, dt=1.0,
     >>> vpt.lyapunov_times == 0.9056 * 0.01 * vpt.steps
     True
     """
-    X = _check_data(X, input_name="X")
+    X = _check_data(X, MISSING_SERIES, input_name="X")
     if len(X) <= n_warmup:
         raise ValueError(f"X has {len(X)} samples, too few for n_warmup={n_warmup}: at "
                          f"least {n_warmup + 1} are needed.")
@@ -833,7 +852,7 @@ def make_free_run_scorer(measure="state_space_divergence", *, n_warmup=None,
     _check_forwarded_params(function, measure_params, supplied=("X_true", "X_gen"))
 
     def scorer(estimator, X, y=None):
-        X = _check_data(X, ensure_min_samples=2, input_name="X")
+        X = _check_data(X, MISSING_SERIES, ensure_min_samples=2, input_name="X")
         warmup = _default_warmup(estimator, len(X)) if n_warmup is None else n_warmup
         warmup = max(1, min(warmup, len(X) - 1))
         if measure == "state_space_divergence":
@@ -920,6 +939,19 @@ def make_valid_prediction_time_scorer(threshold=0.4, **params):
 
 
 # ----------------------------------------------------------- the free-run scoring rule
+def complete_rows(X):
+    """The rows of a 2-D array without missing values (NaN); anything else unchanged.
+
+    A state-space occupation does not need consecutive rows, so the free-run rule's
+    reference (and a regressor fitted with ``missing="skip"``) leaves gaps out.
+    """
+    if isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind == "f":
+        missing = np.isnan(X).any(axis=1)
+        if missing.any():
+            return X[~missing]
+    return X
+
+
 def plan_free_runs(blocks, n_warmups, min_steps=SCORE_MIN_GENERATED):
     """Where the free runs of a score start and how long they are.
 
@@ -971,7 +1003,7 @@ class FreeRunDivergence:
     Parameters
     ----------
     reference : array-like of shape (n_samples, n_features)
-        The observed side.
+        The observed side. Rows with missing values (NaN) are left out.
     n_generated : int
         Steps of the plans this rule will score (the length of the noise draw).
     observation_noise : float, default=0.0
@@ -1004,6 +1036,7 @@ class FreeRunDivergence:
 
     def __init__(self, reference, n_generated, *, observation_noise=0.0,
                  n_starts=SCORE_N_STARTS, random_state=0, measure_params=None):
+        reference = complete_rows(reference)
         self.reference = StateSpaceReference(reference, **(measure_params or {}))
         self.n_generated, self.n_starts = int(n_generated), int(n_starts)
         self.noise = (sample_observation_noise(reference, observation_noise, self.n_generated,

@@ -294,6 +294,11 @@ class DelayEmbedding(TransformerMixin, BaseEstimator):
     route from a free run of a model trained on embedded data back to the original
     coordinates.
 
+    Missing values (NaN) pass through: an embedded entry is missing where the sample it
+    copies is, so that a series with gaps can be embedded and fitted by
+    ``ChaoticRNNRegressor(missing="skip")``. Choosing the delay or the dimension
+    ("auto") needs a series without gaps, and refuses one with NaN.
+
     Parameters
     ----------
     dimension : int or "auto", default="auto"
@@ -357,6 +362,12 @@ class DelayEmbedding(TransformerMixin, BaseEstimator):
         self.max_dimension = max_dimension
         self.fnn_threshold = fnn_threshold
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # transform always passes NaN through; fit does only when it chooses nothing.
+        tags.input_tags.allow_nan = self.dimension != "auto" and self.delay != "auto"
+        return tags
+
     @atomic_fit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -380,7 +391,14 @@ class DelayEmbedding(TransformerMixin, BaseEstimator):
             the value used then).
         """
         with np.errstate(invalid="ignore"):  # as in metrics._check_data
-            X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
+            X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2,
+                              ensure_all_finite="allow-nan")
+        choosing = [name for name in ("delay", "dimension") if getattr(self, name) == "auto"]
+        if choosing and np.isnan(X).any():
+            raise ValueError(
+                f"X contains NaN (missing values), but {' and '.join(choosing)}='auto' "
+                "needs a series without gaps: set them by hand, or choose them on a "
+                "stretch without missing values.")
         x = X[:, 0]
         self.delay_ = self._choose_delay(x) if self.delay == "auto" else int(self.delay)
         if self.dimension == "auto":
@@ -431,7 +449,8 @@ class DelayEmbedding(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         with np.errstate(invalid="ignore"):  # as in metrics._check_data
-            X = validate_data(self, X, dtype=np.float64, reset=False)
+            X = validate_data(self, X, dtype=np.float64, reset=False,
+                              ensure_all_finite="allow-nan")
         return _embed(X, self.dimension_, self.delay_)
 
     def get_feature_names_out(self, input_features=None):

@@ -110,11 +110,11 @@ def _check_run_fits_in_memory(n_steps, n_features):
 
 
 def _standardise_in_place(series, mean, scale):
-    largest = float(np.max(np.abs(series)))
+    largest = float(np.nanmax(np.abs(series)))
     with np.errstate(over="ignore", invalid="ignore"):
         series -= mean
         series /= scale
-    if not np.isfinite(series).all():
+    if np.isinf(series).any():  # finite values overflow to inf, never to NaN
         raise ValueError(
             "X spans so wide a range that its standardised form overflows float64 "
             f"(largest magnitude {largest:.3g}); rescale X.")
@@ -313,6 +313,16 @@ class ChaoticRNNRegressor(BaseEstimator):
         Predictability times, ``tau``, ``sequence_length`` and every other count stay in
         steps (``tau_ * dt`` is the forcing interval in time units). The fit itself does
         not depend on ``dt``.
+    missing : {"raise", "skip"}, default="raise"
+        What a missing value (NaN) in X means. ``"raise"``: X must be complete, and a NaN
+        is an error. ``"skip"``: a NaN entry is a missing observation; the loss leaves it
+        out, a row with a missing value never forces the latent state (the model runs
+        free across a gap), training windows start only at complete rows, the
+        standardisation and ``data_range_`` use the observed values, and validation,
+        :meth:`score` and :meth:`simulate` leave incomplete rows out of the state-space
+        comparison and force only at complete rows. ``tau="auto"`` then estimates the
+        spectrum on the longest stretch without gaps. Infinite values are refused either
+        way.
 
     Attributes
     ----------
@@ -409,6 +419,7 @@ class ChaoticRNNRegressor(BaseEstimator):
         "verbose": ["verbose"],
         "progress_bar": ["boolean"],
         "dt": [Interval(Real, 0, None, closed="neither")],
+        "missing": [StrOptions({"raise", "skip"})],
     }
 
     def __init__(self, model="clipped_shplrnn", n_latent="auto", n_hidden=100, n_piecewise=2,
@@ -419,7 +430,7 @@ class ChaoticRNNRegressor(BaseEstimator):
                  teacher_noise=0.0, standardize=True, validation_fraction=0.1,
                  observation_noise=0.0, n_iter_no_change=None, warm_start=False, n_init=1,
                  n_jobs=None, n_threads=None, precision="float64", random_state=None,
-                 verbose=0, progress_bar=False, dt=1.0):
+                 verbose=0, progress_bar=False, dt=1.0, missing="raise"):
         self.model = model
         self.n_latent = n_latent
         self.n_hidden = n_hidden
@@ -449,12 +460,13 @@ class ChaoticRNNRegressor(BaseEstimator):
         self.verbose = verbose
         self.progress_bar = progress_bar
         self.dt = dt
+        self.missing = missing
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         # Like KMeans, not a supervised regressor: y is accepted and ignored.
         tags.target_tags.required = False
-        tags.input_tags.allow_nan = False
+        tags.input_tags.allow_nan = self.missing == "skip"
         return tags
 
     def __sklearn_is_fitted__(self):
@@ -464,9 +476,20 @@ class ChaoticRNNRegressor(BaseEstimator):
     # ----------------------------------------------------------------- input handling
     def _validate_trials(self, X, reset=True):
         """Validate X (array, DataFrame or list of trials) into float64 C arrays."""
-        return [validate_data(self, trial, reset=reset and i == 0, dtype=np.float64,
-                              order="C", ensure_min_samples=2)
+        return [self._check_missing(validate_data(
+                    self, trial, reset=reset and i == 0, dtype=np.float64, order="C",
+                    ensure_min_samples=2, ensure_all_finite="allow-nan"))
                 for i, trial in enumerate(_as_trials(X))]
+
+    def _check_missing(self, X):
+        """X, unless it holds NaN and ``missing="raise"``."""
+        if self.missing == "raise" and np.isnan(X).any():
+            rows = int(np.isnan(X).any(axis=1).sum())
+            raise ValueError(
+                f"X contains NaN (missing values) in {rows} of its {len(X)} rows. Pass "
+                "missing='skip' to train across the gaps (the model runs free over them), "
+                "or fill them first.")
+        return X
 
     def _window_length(self, trial_lengths, n_validation):
         """Steps per training window: ``sequence_length``, checked against the data, or
@@ -505,10 +528,10 @@ class ChaoticRNNRegressor(BaseEstimator):
     def _transform_input(self, X):
         with np.errstate(over="ignore", invalid="ignore"):
             X_std = (X - self.data_mean_) / self.data_scale_
-        if not np.isfinite(X_std).all():
+        if np.isinf(X_std).any():  # finite X overflows to inf, never to NaN
             raise ValueError(
                 "X holds values so large that their standardised form overflows float64 "
-                f"(largest magnitude {np.max(np.abs(X)):.3g}, data_scale_ "
+                f"(largest magnitude {np.nanmax(np.abs(X)):.3g}, data_scale_ "
                 f"{np.min(self.data_scale_):.3g}); rescale X.")
         return X_std
 
@@ -520,7 +543,8 @@ class ChaoticRNNRegressor(BaseEstimator):
         return X
 
     def _validate_X(self, X):
-        X = validate_data(self, X, reset=False, dtype=np.float64, order="C")
+        X = self._check_missing(validate_data(self, X, reset=False, dtype=np.float64,
+                                              order="C", ensure_all_finite="allow-nan"))
         return np.ascontiguousarray(self._transform_input(X))
 
     # ------------------------------------------------------------------------- fitting
@@ -557,7 +581,7 @@ class ChaoticRNNRegressor(BaseEstimator):
         lengths = [len(t) for t in trials]
         n_validation = self._validation_size(lengths[-1])
         seq_len = self._window_length(lengths, n_validation)
-        self._warn_if_short(sum(lengths))
+        self._warn_if_short(trials)
         model = self._warm_start_model() if warm else self._new_model(trials[0].shape[1])
         tau = self._forcing_interval(trials, seq_len)
         # The one copy of the data that training reads; standardised in place so that a
@@ -565,7 +589,7 @@ class ChaoticRNNRegressor(BaseEstimator):
         series = np.concatenate(trials)
         mean, scale = ((self.data_mean_, self.data_scale_) if warm
                        else self._standardisation(series))
-        data_range = np.stack([series.min(axis=0), series.max(axis=0)])
+        data_range = np.stack([np.nanmin(series, axis=0), np.nanmax(series, axis=0)])
         if warm:
             data_range = np.stack([np.minimum(self.data_range_[0], data_range[0]),
                                    np.maximum(self.data_range_[1], data_range[1])])
@@ -588,15 +612,19 @@ class ChaoticRNNRegressor(BaseEstimator):
         self.validation_scores_ = result.validation_scores
         self.best_epoch_ = result.best_epoch
         self.gtf_alpha_curve_ = result.alpha_curve
-        context = series[len(series) - min(len(trials[-1]), seq_len + 1):]
-        self.latent_state_ = model.forced_state(context)
+        self.latent_state_ = model.forced_state(_final_context(series, len(trials[-1]),
+                                                               seq_len))
         return self
 
     # The steps of fit, in order.
-    def _warn_if_short(self, n_samples):
-        if n_samples < SHORT_SERIES:
+    def _warn_if_short(self, trials):
+        n_samples = sum(len(trial) for trial in trials)
+        n_complete = sum(int((~np.isnan(trial).any(axis=1)).sum()) for trial in trials)
+        if n_complete < SHORT_SERIES:
+            held = ("" if n_complete == n_samples
+                    else f" ({n_complete} of them without missing values)")
             warnings.warn(
-                f"X has {n_samples} samples. Fewer than about {SHORT_SERIES} rarely "
+                f"X has {n_samples} samples{held}. Fewer than about {SHORT_SERIES} rarely "
                 "show a chaotic attractor often enough to learn it: expect a free run "
                 "that reproduces the data only roughly, and validation and score figures "
                 "with a large sampling error (user guide: 'Real data').", UserWarning,
@@ -658,6 +686,12 @@ class ChaoticRNNRegressor(BaseEstimator):
         train_lengths[-1] -= n_validation
         train_series = series[:len(series) - n_validation]
         starts = window_starts(train_lengths, seq_len)
+        # A window starts from a forced state, so only at a complete row.
+        starts = starts[~np.isnan(train_series[starts]).any(axis=1)]
+        if not len(starts):
+            raise ValueError(
+                f"No training window of {seq_len} steps can start at a row without missing "
+                "values; X has too many gaps (or use a shorter sequence_length).")
         if not n_validation:
             return train_series, starts, None
         stride = -(-len(series) // 100_000)
@@ -668,7 +702,7 @@ class ChaoticRNNRegressor(BaseEstimator):
         # that checkpoints differ by the model alone.
         rule = FreeRunDivergence(series[::stride], n_generated,
                                  observation_noise=self.observation_noise, n_starts=1)
-        low, high = series.min(axis=0), series.max(axis=0)
+        low, high = np.nanmin(series, axis=0), np.nanmax(series, axis=0)
         return train_series, starts, _Validation(rule, plan, (low + high) / 2,
                                                  (high - low) / 2)
 
@@ -700,11 +734,27 @@ class ChaoticRNNRegressor(BaseEstimator):
         return (*runs[int(np.argmax(scores))], scores)
 
     def _tau_from_spectrum(self, trials, seq_len):
-        """Predictability time of the data, estimated from the longest trial."""
-        longest = max(trials, key=len)
+        """Predictability time of the data, estimated from the longest trial (with
+        missing values, its longest stretch without them)."""
+        longest = max((_longest_complete_stretch(trial) for trial in trials), key=len)
         mean, scale = feature_standardisation(longest)
-        self.lyapunov_ = LyapunovSpectrum(max_tau=seq_len, dt=self.dt, random_state=0).fit(
-            (longest - mean) / scale)
+        spectrum = LyapunovSpectrum(max_tau=seq_len, dt=self.dt, random_state=0)
+        gaps = len(longest) < max(len(trial) for trial in trials)
+        try:
+            self.lyapunov_ = spectrum.fit((longest - mean) / scale)
+        except ValueError as exc:
+            if not gaps:
+                raise
+            raise ValueError(
+                f"tau='auto' estimates the Lyapunov spectrum from the longest stretch of X "
+                f"without missing values, here {len(longest)} rows, and that failed: "
+                f"{exc} Set tau to an int (or None) instead.") from exc
+        if gaps:
+            warnings.warn(
+                f"tau='auto' estimated the Lyapunov spectrum from the longest stretch of X "
+                f"without missing values ({len(longest)} rows): on fewer than a few "
+                "thousand the estimate is rough; consider choosing tau by a search.",
+                UserWarning, stacklevel=_FIT_STACKLEVEL + 2)
         tau = self.lyapunov_.suggested_tau_
         if self.verbose:
             print(f"[ChaoticRNNRegressor] tau='auto': lambda_max = "
@@ -911,7 +961,9 @@ class ChaoticRNNRegressor(BaseEstimator):
             ``-state_space_divergence``; higher is better, 0 is perfect.
         """
         check_is_fitted(self)
-        blocks = [validate_data(self, trial, reset=False, dtype=np.float64, order="C")
+        blocks = [self._check_missing(validate_data(
+                      self, trial, reset=False, dtype=np.float64, order="C",
+                      ensure_all_finite="allow-nan"))
                   for trial in _as_trials(X)]
         for block in blocks:
             if len(block) < 2:
@@ -920,6 +972,29 @@ class ChaoticRNNRegressor(BaseEstimator):
         plan = plan_free_runs(blocks, warmups, SCORE_MIN_GENERATED)
         rule = FreeRunDivergence.for_plan(plan, observation_noise=self.observation_noise)
         return -rule(self._simulator(), plan)
+
+
+def _final_context(series, last_trial_length, seq_len):
+    """The rows the state after training is forced along: the last ``seq_len + 1`` of the
+    last trial, reaching back to its last complete row where those are all incomplete."""
+    start = len(series) - min(last_trial_length, seq_len + 1)
+    complete = np.flatnonzero(~np.isnan(series[len(series) - last_trial_length:]).any(axis=1))
+    if len(complete):
+        start = min(start, len(series) - last_trial_length + int(complete[-1]))
+    return series[start:]
+
+
+def _longest_complete_stretch(X):
+    """The longest run of consecutive rows of X without missing values (NaN)."""
+    complete = ~np.isnan(X).any(axis=1)
+    if complete.all():
+        return X
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], complete.astype(np.int8), [0]])))
+    starts, ends = edges[::2], edges[1::2]
+    if not len(starts):
+        return X[:0]
+    i = int(np.argmax(ends - starts))
+    return X[starts[i]:ends[i]]
 
 
 # A validation run that leaves the data's range by more than this many half-ranges (about

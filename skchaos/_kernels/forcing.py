@@ -17,6 +17,10 @@ Within a training window (``WindowBatch``) step t is forced with strength
 
 Sparse forcing alone is ``alpha = 0``; pure generalised teacher forcing is ``tau = 0``
 (never a full reset) with ``alpha > 0``.
+
+Missing observations are NaN in the series. A row with any NaN never forces (the model
+runs free across it: ``forcing_strength``), and a NaN target adds nothing to the loss; a
+series without NaN trains bit for bit as before.
 """
 
 from collections import namedtuple
@@ -74,6 +78,15 @@ def initial_state(forcing, C, x, z):
 
 
 @kernel
+def is_complete(X, row):
+    """Whether row ``row`` of ``X`` holds no missing value (NaN)."""
+    for i in range(X.shape[1]):
+        if np.isnan(X[row, i]):
+            return False
+    return True
+
+
+@kernel
 def n_forced_units(mode, n_latent, n_features):
     return n_features if mode == IDENTITY_FORCING else n_latent
 
@@ -115,6 +128,16 @@ def step_strength(t, batch):
     if batch.tau > 0 and t % batch.tau == 0:
         return batch.strength
     return batch.alpha
+
+
+@kernel
+def forcing_strength(t, batch, b):
+    """How strongly window b is forced at its step t: ``step_strength``, or 0 where the
+    observation there is missing (the model then runs free across the gap)."""
+    strength = step_strength(t, batch)
+    if strength > 0.0 and not is_complete(batch.X, batch.starts[b] + t):
+        return 0.0
+    return strength
 
 
 @kernel

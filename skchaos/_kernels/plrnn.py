@@ -29,11 +29,12 @@ from .forcing import (
     WindowBatch,
     force,
     force_partially,
+    forcing_strength,
     initial_map_gradient,
     initial_state,
+    is_complete,
     n_forced_units,
     observe,
-    step_strength,
 )
 from .lyapunov import qr_step
 
@@ -101,16 +102,18 @@ def forced_pass(weights, forcing, X, z_init):
 
     The state starts from ``z_init`` forced with ``X[0]``; every later row is one model
     step followed by forcing, so the unforced units (identity forcing) are driven by data.
+    A row with a missing value (NaN) does not force: the model runs free across it.
     """
     a, h, n_linear = weights.a, weights.h, weights.n_linear
     WT = np.ascontiguousarray(weights.W.T)
     z = z_init.copy()
     z_next = np.empty(z_init.shape[0])
-    force(forcing, X[0], z)
-    for t in range(1, X.shape[0]):
-        _step(a, WT, h, n_linear, z, z_next)
-        z, z_next = z_next, z
-        force(forcing, X[t], z)
+    for t in range(X.shape[0]):
+        if t > 0:
+            _step(a, WT, h, n_linear, z, z_next)
+            z, z_next = z_next, z
+        if is_complete(X, t):
+            force(forcing, X[t], z)
     return z
 
 
@@ -162,13 +165,15 @@ def forward_backward(weights, forcing, batch, work, grad):
     Returns
     -------
     loss : float
-        Mean squared error over steps, windows and features.
+        Mean squared error over steps, windows and features, of the observed targets
+        (a NaN target counts for nothing).
 
     Notes
     -----
     Every array (the weights, the batch's series and noise, the workspace and the
     gradient) has one floating dtype, float64 or float32; the loss is summed in float64.
-    The time loops hold only the recurrence (one matrix product per step each way);
+    A step whose observation holds a NaN is not forced (``forcing_strength``). The time
+    loops hold only the recurrence (one matrix product per step each way);
     everything that is a plain product over all steps and windows at once (readout,
     residuals, the gradients of W and B) runs as one large product outside them.
     """
@@ -186,7 +191,6 @@ def forward_backward(weights, forcing, batch, work, grad):
     n_latent = a.shape[0]
     n_features = X.shape[1]
     n_forced = n_forced_units(mode, n_latent, n_features)
-    two_scale = 2.0 / (n_batch * seq_len * n_features)
     WT = np.ascontiguousarray(W.T)
     dtype = Z.dtype
     phi = np.empty((n_batch, n_latent), dtype)
@@ -194,6 +198,7 @@ def forward_backward(weights, forcing, batch, work, grad):
     g = np.zeros((n_batch, n_latent), dtype)
     x_teacher = np.empty(n_features, dtype)
     teacher_state = np.empty(n_latent, dtype)
+    applied = np.zeros((seq_len + 1, n_batch))  # the forcing strength each window got
 
     for b in range(n_batch):
         for i in range(n_features):
@@ -218,9 +223,10 @@ def forward_backward(weights, forcing, batch, work, grad):
             break
         forced = Z_forced[t]
         forced[:, :] = z_t
-        strength = step_strength(t, batch)
-        if strength > 0.0:
-            for b in range(n_batch):
+        for b in range(n_batch):
+            strength = forcing_strength(t, batch, b)
+            applied[t, b] = strength
+            if strength > 0.0:
                 for i in range(n_features):
                     x_teacher[i] = X[starts[b] + t, i] + noise[t, b, i]
                 force_partially(forcing, x_teacher, strength, forced[b], teacher_state)
@@ -238,10 +244,16 @@ def forward_backward(weights, forcing, batch, work, grad):
             for i in range(n_features):
                 R_rows[r, i] = Z_steps[r, i]
     loss = 0.0
+    n_observed = 0
     for r in range(n_rows):
         for i in range(n_features):
+            if np.isnan(T_rows[r, i]):  # a missing target: no residual
+                R_rows[r, i] = 0.0
+                continue
             R_rows[r, i] -= T_rows[r, i]
             loss += R_rows[r, i] * R_rows[r, i]
+            n_observed += 1
+    two_scale = 2.0 / n_observed if n_observed > 0 else 0.0
     if mode == PINV_FORCING:
         np.dot(R_rows.T, Z_steps, grad.B)
         grad.B[:, :] *= two_scale
@@ -262,8 +274,8 @@ def forward_backward(weights, forcing, batch, work, grad):
     grad_h[:] = 0.0
     for t in range(seq_len, 0, -1):
         delta = Delta[t - 1]
-        keep = 1.0 - step_strength(t, batch)
         for b in range(n_batch):
+            keep = 1.0 - applied[t, b]
             for i in range(n_latent):
                 delta[b, i] += keep * g[b, i] if i < n_forced else g[b, i]
         z_prev = Z_forced[t - 1]

@@ -29,11 +29,12 @@ from .forcing import (
     WindowBatch,
     force,
     force_partially,
+    forcing_strength,
     initial_map_gradient,
     initial_state,
+    is_complete,
     n_forced_units,
     observe,
-    step_strength,
 )
 from .lyapunov import qr_step
 
@@ -137,16 +138,18 @@ def forced_pass(weights, forcing, X, z_init):
 
     The state starts from ``z_init`` forced with ``X[0]``; every later row is one model
     step followed by forcing, so the unforced units (identity forcing) are driven by data.
+    A row with a missing value (NaN) does not force: the model runs free across it.
     """
     a, W2, h1, h2, clipped = weights.a, weights.W2, weights.h1, weights.h2, weights.clipped
     W1T = np.ascontiguousarray(weights.W1.T)
     z = z_init.copy()
     z_next = np.empty(z_init.shape[0])
-    force(forcing, X[0], z)
-    for t in range(1, X.shape[0]):
-        _step(a, W1T, W2, h1, h2, clipped, z, z_next)
-        z, z_next = z_next, z
-        force(forcing, X[t], z)
+    for t in range(X.shape[0]):
+        if t > 0:
+            _step(a, W1T, W2, h1, h2, clipped, z, z_next)
+            z, z_next = z_next, z
+        if is_complete(X, t):
+            force(forcing, X[t], z)
     return z
 
 
@@ -380,13 +383,15 @@ def forward_backward(weights, forcing, batch, work, grad):
     Returns
     -------
     loss : float
-        Mean squared error over steps, windows and features.
+        Mean squared error over steps, windows and features, of the observed targets
+        (a NaN target counts for nothing).
 
     Notes
     -----
     Every array (the weights, the batch's series and noise, the workspace and the
     gradient) has one floating dtype, float64 or float32; the loss is summed in float64.
-    The hidden layer is never stored over the window: the backward pass recomputes each
+    A step whose observation holds a NaN is not forced (``forcing_strength``). The hidden
+    layer is never stored over the window: the backward pass recomputes each
     step's pre-activations from the stored states.
     """
     # The gradient accumulates in arrays of this call's own: the chunks of a minibatch run
@@ -406,7 +411,6 @@ def forward_backward(weights, forcing, batch, work, grad):
     n_hidden = h2.shape[0]
     n_features = X.shape[1]
     n_forced = n_forced_units(mode, n_latent, n_features)
-    two_scale = 2.0 / (n_batch * seq_len * n_features)
     W2T = np.ascontiguousarray(W2.T)
     u = np.empty(n_hidden, dtype)
     phi = np.empty(n_hidden, dtype)
@@ -415,6 +419,7 @@ def forward_backward(weights, forcing, batch, work, grad):
     gW2T = np.zeros((n_latent, n_hidden), dtype)
     x_teacher = np.empty(n_features, dtype)
     teacher_state = np.empty(n_latent, dtype)
+    applied = np.zeros((seq_len + 1, n_batch))  # the forcing strength each window got
     small = n_latent <= SMALL_LATENT
     hidden = _packed_hidden(weights)
     hidden_grad = np.zeros_like(hidden)
@@ -435,7 +440,6 @@ def forward_backward(weights, forcing, batch, work, grad):
             x_teacher[i] = X[starts[b], i] + noise[0, b, i]
         initial_state(forcing, C, x_teacher, Z_forced[0, b])
     for t in range(1, seq_len + 1):
-        strength = step_strength(t, batch)
         for b in range(n_batch):
             z_t, z_prev = Z[t, b], Z_forced[t - 1, b]
             if small:
@@ -449,6 +453,8 @@ def forward_backward(weights, forcing, batch, work, grad):
                 continue
             forced = Z_forced[t, b]
             forced[:] = z_t
+            strength = forcing_strength(t, batch, b)
+            applied[t, b] = strength
             if strength > 0.0:
                 for i in range(n_features):
                     x_teacher[i] = X[starts[b] + t, i] + noise[t, b, i]
@@ -456,14 +462,24 @@ def forward_backward(weights, forcing, batch, work, grad):
 
     # Residuals, the loss, the readout's gradient and dL/dz from the loss at each state.
     loss = 0.0
+    n_observed = 0
+    for t in range(seq_len):
+        for b in range(n_batch):
+            r = R[t, b]
+            observe(mode, B, Z[t + 1, b], r)
+            for i in range(n_features):
+                target = X[starts[b] + t + 1, i]
+                if np.isnan(target):  # a missing target: no residual
+                    r[i] = 0.0
+                    continue
+                r[i] -= target
+                loss += r[i] * r[i]
+                n_observed += 1
+    two_scale = 2.0 / n_observed if n_observed > 0 else 0.0
     grad.B[:, :] = 0.0
     for t in range(seq_len):
         for b in range(n_batch):
             z, r, d = Z[t + 1, b], R[t, b], Delta[t, b]
-            observe(mode, B, z, r)
-            for i in range(n_features):
-                r[i] -= X[starts[b] + t + 1, i]
-                loss += r[i] * r[i]
             d[:] = 0.0
             for i in range(n_features):
                 ri = two_scale * r[i]
@@ -483,8 +499,8 @@ def forward_backward(weights, forcing, batch, work, grad):
     grad.W1[:, :] = 0.0
     pass_on_first = mode == IDENTITY_FORCING and n_latent > n_features
     for t in range(seq_len, 0, -1):
-        keep = 1.0 - step_strength(t, batch)
         for b in range(n_batch):
+            keep = 1.0 - applied[t, b]
             delta = Delta[t - 1, b]
             for i in range(n_latent):
                 delta[i] += keep * g[b, i] if i < n_forced else g[b, i]
@@ -520,7 +536,7 @@ def forward_backward(weights, forcing, batch, work, grad):
             initial_map_gradient(forcing, x_teacher, g[b], grad.C)
     out.a[:], out.W1[:, :], out.W2[:, :], out.h1[:] = grad.a, grad.W1, grad.W2, grad.h1
     out.h2[:], out.B[:, :], out.C[:, :] = grad.h2, grad.B, grad.C
-    return loss / (n_batch * seq_len * n_features)
+    return loss / n_observed if n_observed > 0 else 0.0
 
 
 @kernel

@@ -54,8 +54,14 @@ class CompiledModel(LatentModel):
 
     def forced_state(self, X, z_init=None):
         X = np.ascontiguousarray(X, dtype=np.float64)
-        z_init = (self.force(X[0]) if z_init is None
-                  else np.ascontiguousarray(z_init, dtype=np.float64))
+        if z_init is None:
+            # Rows with missing values (NaN) do not force; the pass starts at the first
+            # complete row, from the state a window would start from.
+            first = first_complete_row(X)
+            X = X[first:]
+            z_init = self.force(X[0])
+        else:
+            z_init = np.ascontiguousarray(z_init, dtype=np.float64)
         return self._kernels.forced_pass(self.weights(), self.forcing_map(), X, z_init)
 
     def free_run(self, z0, n_steps):
@@ -74,6 +80,15 @@ class CompiledModel(LatentModel):
         return self._kernels.tangent_spectrum(
             self.weights(), np.ascontiguousarray(z0, dtype=np.float64), schedule, frame,
             running)
+
+
+def first_complete_row(X):
+    """Index of the first row of ``X`` without a missing value (NaN)."""
+    complete = ~np.isnan(X).any(axis=1)
+    if not complete.any():
+        raise ValueError(f"All {len(X)} rows of the context have missing values (NaN): "
+                         "forcing needs at least one complete row.")
+    return int(np.argmax(complete))
 
 
 # A minibatch splits into equal chunks of at least this many windows, at most this many
