@@ -24,6 +24,8 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 
+from ._missing import complete_rows
+
 __all__ = [
     "RecordingFloor",
     "StateSpaceReference",
@@ -939,19 +941,6 @@ def make_valid_prediction_time_scorer(threshold=0.4, **params):
 
 
 # ----------------------------------------------------------- the free-run scoring rule
-def complete_rows(X):
-    """The rows of a 2-D array without missing values (NaN); anything else unchanged.
-
-    A state-space occupation does not need consecutive rows, so the free-run rule's
-    reference (and a regressor fitted with ``missing="skip"``) leaves gaps out.
-    """
-    if isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind == "f":
-        missing = np.isnan(X).any(axis=1)
-        if missing.any():
-            return X[~missing]
-    return X
-
-
 def plan_free_runs(blocks, n_warmups, min_steps=SCORE_MIN_GENERATED):
     """Where the free runs of a score start and how long they are.
 

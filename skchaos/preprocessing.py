@@ -18,11 +18,12 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 from ._atomic_fit import atomic_fit
+from ._missing import longest_complete_stretch
 from .exceptions import UnreliableEstimateWarning
 from .metrics import _check_data, _unit_scale
 
 __all__ = ["DelayEmbedding", "delay_embedding", "false_nearest_neighbours",
-           "first_minimum_delay"]
+           "first_minimum_delay", "longest_complete_stretch"]
 
 _POSITIVE_INT = Interval(Integral, 1, None, closed="left")
 # The delay search looks at lags up to n_samples // 4, and a first minimum needs three.
@@ -296,8 +297,9 @@ class DelayEmbedding(TransformerMixin, BaseEstimator):
 
     Missing values (NaN) pass through: an embedded entry is missing where the sample it
     copies is, so that a series with gaps can be embedded and fitted by
-    ``ChaoticRNNRegressor(missing="skip")``. Choosing the delay or the dimension
-    ("auto") needs a series without gaps, and refuses one with NaN.
+    ``ChaoticRNNRegressor(missing="skip")``. The "auto" choices need consecutive samples:
+    with gaps they are made on the longest stretch of the first column without any, with
+    a warning that says how long it was.
 
     Parameters
     ----------
@@ -364,8 +366,8 @@ class DelayEmbedding(TransformerMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        # transform always passes NaN through; fit does only when it chooses nothing.
-        tags.input_tags.allow_nan = self.dimension != "auto" and self.delay != "auto"
+        # transform passes NaN through; fit refuses it only where it chooses a value.
+        tags.input_tags.allow_nan = True
         return tags
 
     @atomic_fit
@@ -389,17 +391,23 @@ class DelayEmbedding(TransformerMixin, BaseEstimator):
         UnreliableEstimateWarning
             If an "auto" value cannot be chosen from the data (see the class docstring for
             the value used then).
+        UserWarning
+            If an "auto" value is chosen on the longest stretch without missing values.
         """
         with np.errstate(invalid="ignore"):  # as in metrics._check_data
             X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2,
                               ensure_all_finite="allow-nan")
-        choosing = [name for name in ("delay", "dimension") if getattr(self, name) == "auto"]
-        if choosing and np.isnan(X).any():
-            raise ValueError(
-                f"X contains NaN (missing values), but {' and '.join(choosing)}='auto' "
-                "needs a series without gaps: set them by hand, or choose them on a "
-                "stretch without missing values.")
         x = X[:, 0]
+        choosing = [name for name in ("delay", "dimension") if getattr(self, name) == "auto"]
+        if choosing and np.isnan(x).any():
+            x = longest_complete_stretch(x[:, None])[:, 0]
+            if not len(x):
+                raise ValueError(f"The first column of X is all NaN (missing): "
+                                 f"{' and '.join(choosing)}='auto' has nothing to choose on.")
+            warnings.warn(
+                f"{' and '.join(choosing)}='auto' chosen on the longest stretch of the "
+                f"first column without missing values ({len(x)} of {len(X)} samples).",
+                UserWarning, stacklevel=_FIT_HELPER_STACKLEVEL - 1)
         self.delay_ = self._choose_delay(x) if self.delay == "auto" else int(self.delay)
         if self.dimension == "auto":
             self.dimension_, self.fnn_fractions_ = self._choose_dimension(x)

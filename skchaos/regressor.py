@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._atomic_fit import atomic_fit
+from ._missing import longest_complete_stretch
 from ._scaling import feature_standardisation
 from ._training import TrainingConfig, restart_score, train_restart, window_starts
 from .dynamics import ALRNN, PLRNN
@@ -736,7 +737,7 @@ class ChaoticRNNRegressor(BaseEstimator):
     def _tau_from_spectrum(self, trials, seq_len):
         """Predictability time of the data, estimated from the longest trial (with
         missing values, its longest stretch without them)."""
-        longest = max((_longest_complete_stretch(trial) for trial in trials), key=len)
+        longest = max((longest_complete_stretch(trial) for trial in trials), key=len)
         mean, scale = feature_standardisation(longest)
         spectrum = LyapunovSpectrum(max_tau=seq_len, dt=self.dt, random_state=0)
         gaps = len(longest) < max(len(trial) for trial in trials)
@@ -982,19 +983,6 @@ def _final_context(series, last_trial_length, seq_len):
     if len(complete):
         start = min(start, len(series) - last_trial_length + int(complete[-1]))
     return series[start:]
-
-
-def _longest_complete_stretch(X):
-    """The longest run of consecutive rows of X without missing values (NaN)."""
-    complete = ~np.isnan(X).any(axis=1)
-    if complete.all():
-        return X
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], complete.astype(np.int8), [0]])))
-    starts, ends = edges[::2], edges[1::2]
-    if not len(starts):
-        return X[:0]
-    i = int(np.argmax(ends - starts))
-    return X[starts[i]:ends[i]]
 
 
 # A validation run that leaves the data's range by more than this many half-ranges (about

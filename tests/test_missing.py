@@ -278,6 +278,10 @@ def test_delay_embedding_passes_gaps_through():
     np.testing.assert_array_equal(np.isnan(E), [[False, False]] * 4 + [[True, False]]
                                   + [[False, False]] * 2 + [[False, True]]
                                   + [[False, False]] * 2)
-    with pytest.raises(ValueError, match="delay and dimension='auto'"):
-        DelayEmbedding().fit(x)
-    assert DelayEmbedding(dimension=2, delay=3).__sklearn_tags__().input_tags.allow_nan
+    y = np.sin(0.3 * np.arange(400.0))[:, None]
+    y[250] = np.nan
+    with pytest.warns(UserWarning, match=r"longest stretch .* \(250 of 400 samples\)"):
+        gapped = DelayEmbedding().fit(y)
+    stretch = DelayEmbedding().fit(y[:250])
+    assert (gapped.delay_, gapped.dimension_) == (stretch.delay_, stretch.dimension_)
+    assert DelayEmbedding().__sklearn_tags__().input_tags.allow_nan
