@@ -318,7 +318,9 @@ class ChaoticRNNRegressor(BaseEstimator):
         What a missing value (NaN) in X means. ``"raise"``: X must be complete, and a NaN
         is an error. ``"skip"``: a NaN entry is a missing observation; the loss leaves it
         out, a row with a missing value never forces the latent state (the model runs
-        free across a gap), training windows start only at complete rows, the
+        free across a gap), the first complete row after a gap resets the state fully and
+        is no target (no loss term spans a gap), training windows start only at complete
+        rows, the
         standardisation and ``data_range_`` use the observed values, and validation,
         :meth:`score` and :meth:`simulate` leave incomplete rows out of the state-space
         comparison and force only at complete rows. ``tau="auto"`` then estimates the

@@ -52,8 +52,9 @@ def _series_with_gaps(rng, n=60, n_features=2):
 
 
 def _reference_loss(model, X, start, seq_len, tau):
-    """Mean squared error of one window over its observed targets, with forcing (strength
-    1) every ``tau`` steps at complete rows only: plain Python over the model's methods."""
+    """Mean squared error of one window over its targets, with forcing (strength 1) every
+    ``tau`` steps at complete rows only, and at the first complete row after a gap, which
+    is no target: plain Python over the model's methods."""
     z = model.force(X[start])
     squares, count = 0.0, 0
     for t in range(1, seq_len + 1):
@@ -61,9 +62,11 @@ def _reference_loss(model, X, start, seq_len, tau):
         x_hat = model.B @ z
         target = X[start + t]
         observed = ~np.isnan(target)
-        squares += float(np.sum((x_hat[observed] - target[observed]) ** 2))
-        count += int(observed.sum())
-        if t < seq_len and t % tau == 0 and observed.all():
+        after_gap = np.isnan(X[start + t - 1]).any()
+        if not after_gap:
+            squares += float(np.sum((x_hat[observed] - target[observed]) ** 2))
+            count += int(observed.sum())
+        if t < seq_len and observed.all() and (t % tau == 0 or after_gap):
             z = model.force(target, z)
     return squares, count
 

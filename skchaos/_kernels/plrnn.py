@@ -27,6 +27,7 @@ from .forcing import (
     PINV_FORCING,
     ForcingMap,
     WindowBatch,
+    after_gap,
     force,
     force_partially,
     forcing_strength,
@@ -166,7 +167,7 @@ def forward_backward(weights, forcing, batch, work, grad):
     -------
     loss : float
         Mean squared error over steps, windows and features, of the observed targets
-        (a NaN target counts for nothing).
+        (a NaN target counts for nothing, nor does the first row after a gap).
 
     Notes
     -----
@@ -246,8 +247,10 @@ def forward_backward(weights, forcing, batch, work, grad):
     loss = 0.0
     n_observed = 0
     for r in range(n_rows):
+        # Row r is step t = r // n_batch of window b = r % n_batch, target row start + t + 1.
+        spans_gap = after_gap(X, starts[r % n_batch] + r // n_batch + 1)
         for i in range(n_features):
-            if np.isnan(T_rows[r, i]):  # a missing target: no residual
+            if spans_gap or np.isnan(T_rows[r, i]):  # no target here: no residual
                 R_rows[r, i] = 0.0
                 continue
             R_rows[r, i] -= T_rows[r, i]

@@ -27,6 +27,7 @@ from .forcing import (
     PINV_FORCING,
     ForcingMap,
     WindowBatch,
+    after_gap,
     force,
     force_partially,
     forcing_strength,
@@ -384,7 +385,7 @@ def forward_backward(weights, forcing, batch, work, grad):
     -------
     loss : float
         Mean squared error over steps, windows and features, of the observed targets
-        (a NaN target counts for nothing).
+        (a NaN target counts for nothing, nor does the first row after a gap).
 
     Notes
     -----
@@ -467,9 +468,10 @@ def forward_backward(weights, forcing, batch, work, grad):
         for b in range(n_batch):
             r = R[t, b]
             observe(mode, B, Z[t + 1, b], r)
+            spans_gap = after_gap(X, starts[b] + t + 1)
             for i in range(n_features):
                 target = X[starts[b] + t + 1, i]
-                if np.isnan(target):  # a missing target: no residual
+                if spans_gap or np.isnan(target):  # no target here: no residual
                     r[i] = 0.0
                     continue
                 r[i] -= target
