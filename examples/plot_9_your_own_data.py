@@ -161,9 +161,9 @@ print(f"trained {est.n_iter_} epochs in {seconds_fit:.0f} s; best validation at 
 # The recording is noisy and the model's run is not: a clean run loses to noise it
 # rightly does not reproduce. Add noise of the known level to the run before comparing,
 # as ``score`` and validation do with ``observation_noise``
-# (:doc:`/user_guide/judging`, "Noisy data"). Here, and only here, the system is known: its own long run (the same
-# coordinate, noise and embedding) scored on the same block shows how far one floor
-# estimate can be off.
+# (:doc:`/user_guide/judging`, "Noisy data"). Here, and only here, the system is
+# known: its own long run (the same coordinate, noise and embedding) scored on the same
+# block shows how far one floor estimate can be off.
 run = est.predict(100_000)
 noise_level = 0.05 * np.nanstd(E_train, axis=0)
 noisy_run = run + noise_level * rng.standard_normal(run.shape)
