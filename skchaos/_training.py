@@ -113,7 +113,8 @@ def train(model, X, valid_starts, config, rng, validate=None):
     ``valid_starts`` the rows where a window may start without straddling two trials.
     ``validate(model)``, if given, scores the model (higher is better) every
     ``config.validation_interval`` epochs and after the last; the best-scoring parameters
-    are kept.
+    are kept. If ``validate`` has a ``confirm(model)`` method, a checkpoint about to become
+    the best is kept only if it returns True (else it scores minus infinity).
 
     Raises
     ------
@@ -254,6 +255,10 @@ def _train(model, X, valid_starts, config, rng, validate, bar):
         last = epoch + 1 == n_epochs
         if validate is not None and ((epoch + 1) % config.validation_interval == 0 or last):
             score = validate(model)
+            # An optional second look before a checkpoint becomes the best (a longer run).
+            confirm = getattr(validate, "confirm", None)
+            if score > best_score and confirm is not None and not confirm(model):
+                score = -np.inf
             result.validation_scores.append(score)
             if score > best_score:
                 best_score, best_theta, result.best_epoch = score, theta.copy(), epoch
