@@ -56,4 +56,5 @@ run studies/bench_recording_floor.py > results/recording_floor.txt
 run studies/bench_analysis.py > results/analysis.txt
 run studies/bench_analysis.py --lorenz-only alrnn --fit-params '{"model": "alrnn"}' \
   > results/analysis_alrnn.txt
+run studies/bench_short_series.py --seeds 1 --variant-noises 0,0.2 > results/short_series.txt
 run make_results_readme.py
