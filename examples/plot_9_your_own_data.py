@@ -134,8 +134,9 @@ for warning in caught:
 #   standard deviation): validation then compares like with like (user guide, "Real
 #   data");
 # - ``n_epochs``: the default 2000 took a median 331 s on one core of the panel machine
-#   (``panel_comparison.txt``); fewer cost quality (on this recording, 600 epochs left
-#   the model 1.4 times further from the test block than 2000 did);
+#   (``panel_comparison.txt``); fewer cost quality (on this recording, the free run of
+#   a 600-epoch fit scored 1.4 times the state-space divergence of the 2000-epoch fit's
+#   against the whole test block);
 # - a search over ``tau`` or ``forcing_strength`` with ``GridSearchCV`` when one fit is
 #   not good enough (:doc:`/user_guide/choosing_tau`): each candidate costs one fit.
 est = ChaoticRNNRegressor(missing="skip", dt=DT, observation_noise=0.05, random_state=0)
