@@ -61,7 +61,9 @@ train, test = recording[:16_000], recording[16_000:]
 #
 # **Trends and seasons.** A slow drift is not part of the dynamics, and a model that sees
 # it has to learn it as if it were. Remove it before fitting: here a straight line fitted
-# to the observed samples. A seasonal cycle driven from outside (a year, a day) is
+# to the observed samples. It cannot tell the sensor's drift from a slow wandering of
+# the system's own mean over the recording, so expect it to take a little more or less
+# than the drift. A seasonal cycle driven from outside (a year, a day) is
 # removed by subtracting the mean of each phase of the cycle, as the Niño example does
 # with the monthly climatology.
 #
