@@ -1026,10 +1026,12 @@ class _Validation:
         return -self.rule.reference.divergence(runs)
 
     def confirm(self, model):
-        """Whether a run of ``RANGE_CHECK_STEPS`` from the validation block stays within
-        the data's range (validation runs of that length or longer already did)."""
+        """Whether runs of ``RANGE_CHECK_STEPS`` stay within the data's range: from the
+        validation block's start (validation runs of that length or longer already did),
+        and from its end, where ``predict(n_steps)`` continues (a model can have an
+        attractor in the data's range and another outside it)."""
         block, n_warmup, n_steps = self.plan[0]
-        if n_steps >= RANGE_CHECK_STEPS:
-            return True
-        return self._inside(long_free_runs(model.simulate, block, n_warmup,
-                                           RANGE_CHECK_STEPS, n_starts=1))
+        if n_steps < RANGE_CHECK_STEPS and not self._inside(long_free_runs(
+                model.simulate, block, n_warmup, RANGE_CHECK_STEPS, n_starts=1)):
+            return False
+        return self._inside(model.simulate(RANGE_CHECK_STEPS, block[len(block) - n_warmup:]))
