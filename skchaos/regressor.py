@@ -255,10 +255,10 @@ class ChaoticRNNRegressor(BaseEstimator):
         block, ten times as long as the series (10,000 to 100,000 steps), is compared
         with the whole series (every k-th row beyond 100,000) by state-space divergence,
         and the best-scoring parameters are kept. A checkpoint whose run leaves three
-        times the data's range is never kept, nor is a would-be best one whose run of
-        100,000 steps does. 0 trains on everything and keeps the
-        last parameters. Blocks shorter than 20 samples are too short to score;
-        validation is then skipped with a warning.
+        times the data's range is never kept, nor is a would-be best one whose runs of
+        100,000 steps (from the start and from the end of the held-out block) do. 0
+        trains on everything and keeps the last parameters. Blocks shorter than 20
+        samples are too short to score; validation is then skipped with a warning.
     observation_noise : float, default=0.0
         Standard deviation of the observation noise in the data, as a fraction of each
         feature's standard deviation (0.05 for 5% noise). Validation and :meth:`score`
@@ -999,7 +999,8 @@ VALID_RANGE = 3.0
 # validation runs: a run that leaves the data's range late (after 10^4 steps, say) is not
 # kept. On the Santa Fe laser's first 1,000 samples the 10^4-step validation runs kept a
 # checkpoint whose 10^5-step free run reached 9.3 half-ranges from the data's centre; with
-# 10^5-step checks it kept one that stayed within 0.98 (docs/decisions.md).
+# 10^5-step checks it kept one that stayed within 0.98. The check runs from the end of the
+# data too, where predict continues (docs/decisions.md).
 RANGE_CHECK_STEPS = 100_000
 
 
