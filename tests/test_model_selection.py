@@ -48,6 +48,8 @@ def test_grid_search_on_a_dask_local_cluster(series):
                                serial.cv_results_["mean_test_score"], rtol=1e-12)
 
 
+# Several fits in a search: in the slow suite, to keep the README's pytest under 3 minutes.
+@pytest.mark.slow
 def test_pipeline_with_delay_embedding_tunes_rnn_tau(series):
     from sklearn.pipeline import Pipeline
 
@@ -70,6 +72,8 @@ def test_pipeline_with_delay_embedding_tunes_rnn_tau(series):
     assert best["embed"].inverse_transform(best["rnn"].predict(20)).shape == (20, 1)
 
 
+# Several fits in a search: in the slow suite, to keep the README's pytest under 3 minutes.
+@pytest.mark.slow
 def test_a_list_of_trials_is_split_by_trial(series):
     """GridSearchCV indexes a list of trials like samples: each split holds whole trials."""
     trials = [series[i * 500:(i + 1) * 500] for i in range(6)]
@@ -132,6 +136,8 @@ def _numba_threads():
     return numba.get_num_threads()
 
 
+# Starts loky workers (seconds): in the slow suite, with the other pool tests.
+@pytest.mark.slow
 def test_joblib_workers_get_their_share_of_the_cores():
     """What the default n_threads relies on: in a loky worker joblib sets numba's thread
     count (NUMBA_NUM_THREADS) to the worker's share of the cores, so that a GridSearchCV
