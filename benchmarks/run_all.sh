@@ -58,6 +58,6 @@ run studies/bench_analysis.py --lorenz-only alrnn --fit-params '{"model": "alrnn
   > results/analysis_alrnn.txt
 run studies/bench_short_series.py --seeds 1 --variant-noises 0,0.2 > results/short_series.txt
 run studies/bench_short_series.py --configs default --lengths 300,1000 --seeds 1 \
-  --name short_series_confirm > results/short_series_confirm.txt
+  --name short_series_confirm2 > results/short_series_confirm2.txt
 run studies/bench_missing.py > results/missing.txt
 run make_results_readme.py
