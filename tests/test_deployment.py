@@ -42,6 +42,9 @@ def test_kernels_compile_where_numba_cannot_cache():
     assert kernel(namespace["add_one"])(41) == 42
 
 
+# A subprocess loads every kernel (seconds): in the slow suite, to keep the README's
+# pytest under 3 minutes from a cold cache.
+@pytest.mark.slow
 def test_warm_up_compiles_every_kernel():
     """After `python -m skchaos.warm_up`'s work, no kernel that Python calls is left to
     compile (the private ones compile inside their callers)."""

@@ -273,6 +273,8 @@ def test_unstable_free_run_warns(lorenz_train, small_params):
     assert not np.isfinite(X_gen[-1]).all()
 
 
+# Starts loky workers (seconds): in the slow suite, with the other pool tests.
+@pytest.mark.slow
 def test_restarts_keep_the_best_and_run_in_parallel_identically(lorenz_train, small_params):
     params = dict(small_params, n_init=3, n_epochs=4)
     serial = ChaoticRNNRegressor(**params).fit(lorenz_train)
